@@ -1,0 +1,1152 @@
+//! Claims (créances) and their lifecycle.
+//!
+//! A claim moves amicable → formal notice (mise en demeure, C. civ. art. 1344) → legal, or ends
+//! paid, settled, written off or cancelled. Holds (an open dispute, a promise to pay until its
+//! date) pause escalation without changing the stage. Every transition is a pure function of
+//! the claim, its inputs and [`Now`]; it returns the events to append, never writes anything.
+
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
+use serde_json::{Value, json};
+
+use crate::Now;
+use crate::ids::{ClaimId, CreditorId, DebtorId, PaymentId};
+use crate::money::{Currency, Money, MoneyError};
+
+/// The most invoices one claim may carry.
+pub const MAX_INVOICES: usize = 500;
+/// The longest free text (reasons, notes) accepted, in characters.
+pub const MAX_TEXT: usize = 2000;
+/// How far ahead a promise to pay may be dated.
+pub const MAX_PROMISE_DAYS: u64 = 366;
+
+/// One invoice (facture) of a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    /// The creditor's invoice number, unique within the claim.
+    pub number: String,
+    /// Date of issue.
+    pub issue_date: NaiveDate,
+    /// When the goods were delivered or the service completed: the limitation period runs from
+    /// it (C. civ. art. 2224, C. com. L110-4, C. consom. L218-2).
+    pub service_completion_date: Option<NaiveDate>,
+    /// Payment due date (date de règlement, C. com. L441-10 II).
+    pub due_date: NaiveDate,
+    /// Amount including VAT (TTC), the base of late penalties.
+    pub amount: Money,
+}
+
+/// Where a live claim stands on the escalation ladder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// Amicable collection (recouvrement amiable): reminders.
+    Amicable,
+    /// Formal notice sent (mise en demeure), its deadline running.
+    FormalNotice,
+    /// Handed to a commissaire de justice or the court.
+    Legal,
+}
+
+impl Stage {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Amicable => "amicable",
+            Stage::FormalNotice => "formal_notice",
+            Stage::Legal => "legal",
+        }
+    }
+
+    /// The stage an escalation from this one leads to.
+    pub fn next(self) -> Option<Stage> {
+        match self {
+            Stage::Amicable => Some(Stage::FormalNotice),
+            Stage::FormalNotice => Some(Stage::Legal),
+            Stage::Legal => None,
+        }
+    }
+}
+
+/// How a claim ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosureKind {
+    /// Paid in full.
+    Paid,
+    /// Settled for less by agreement (transaction, C. civ. art. 2044).
+    Settled,
+    /// Written off as unrecoverable.
+    WrittenOff,
+    /// Cancelled (sent in error, credit note, dispute upheld).
+    Cancelled,
+}
+
+impl ClosureKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClosureKind::Paid => "paid",
+            ClosureKind::Settled => "settled",
+            ClosureKind::WrittenOff => "written_off",
+            ClosureKind::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "paid" => Some(ClosureKind::Paid),
+            "settled" => Some(ClosureKind::Settled),
+            "written_off" => Some(ClosureKind::WrittenOff),
+            "cancelled" => Some(ClosureKind::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// The lifecycle state of a claim: a live stage, or how it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimState {
+    /// Live, at this stage.
+    Open(Stage),
+    /// Ended; terminal.
+    Closed(ClosureKind),
+}
+
+impl ClaimState {
+    /// The stored name ("amicable", "formal_notice", "legal", "paid", …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimState::Open(stage) => stage.as_str(),
+            ClaimState::Closed(kind) => kind.as_str(),
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "amicable" => Some(ClaimState::Open(Stage::Amicable)),
+            "formal_notice" => Some(ClaimState::Open(Stage::FormalNotice)),
+            "legal" => Some(ClaimState::Open(Stage::Legal)),
+            other => ClosureKind::parse(other).map(ClaimState::Closed),
+        }
+    }
+}
+
+/// An open dispute (contestation): a hold until resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispute {
+    /// What the debtor contests.
+    pub reason: String,
+    /// When it was opened.
+    pub opened_at: DateTime<Utc>,
+}
+
+/// How a dispute ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisputeResolution {
+    /// The claim stands; collection resumes.
+    CreditorUpheld,
+    /// The debtor was right; the claim should be adjusted or cancelled.
+    DebtorUpheld,
+    /// The debtor withdrew the dispute.
+    Withdrawn,
+}
+
+impl DisputeResolution {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisputeResolution::CreditorUpheld => "creditor_upheld",
+            DisputeResolution::DebtorUpheld => "debtor_upheld",
+            DisputeResolution::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// A promise to pay (promesse de paiement): a hold until its date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promise {
+    /// What the debtor promised.
+    pub amount: Money,
+    /// The date by which it is to be paid (inclusive).
+    pub due_date: NaiveDate,
+    /// Paid towards it so far (payments valued on or before `due_date`).
+    pub paid: Money,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// How a claim was closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closure {
+    /// Paid, settled, written off or cancelled.
+    pub kind: ClosureKind,
+    /// Why, in the operator's words.
+    pub reason: String,
+    /// When.
+    pub closed_at: DateTime<Utc>,
+}
+
+/// How a payment was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentMethod {
+    /// Bank transfer (virement).
+    BankTransfer,
+    /// Direct debit (prélèvement).
+    DirectDebit,
+    /// Card.
+    Card,
+    /// Cheque.
+    Cheque,
+    /// Cash.
+    Cash,
+    /// Anything else.
+    Other,
+}
+
+impl PaymentMethod {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::BankTransfer => "bank_transfer",
+            PaymentMethod::DirectDebit => "direct_debit",
+            PaymentMethod::Card => "card",
+            PaymentMethod::Cheque => "cheque",
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Other => "other",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "bank_transfer" => Some(PaymentMethod::BankTransfer),
+            "direct_debit" => Some(PaymentMethod::DirectDebit),
+            "card" => Some(PaymentMethod::Card),
+            "cheque" => Some(PaymentMethod::Cheque),
+            "cash" => Some(PaymentMethod::Cash),
+            "other" => Some(PaymentMethod::Other),
+            _ => None,
+        }
+    }
+}
+
+/// A payment received on a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    /// Identifier.
+    pub id: PaymentId,
+    /// Amount, in the claim's currency, strictly positive.
+    pub amount: Money,
+    /// Date the funds were available to the creditor: interest stops there on the part paid.
+    pub value_date: NaiveDate,
+    /// How it was paid.
+    pub method: PaymentMethod,
+    /// The payer's or bank's reference.
+    pub reference: String,
+}
+
+/// The channel of a contact with the debtor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactChannel {
+    /// Postal letter.
+    Letter,
+    /// E-mail.
+    Email,
+    /// SMS.
+    Sms,
+    /// Phone call.
+    Phone,
+    /// Home or site visit (the debtor may refuse it).
+    Visit,
+}
+
+impl ContactChannel {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactChannel::Letter => "letter",
+            ContactChannel::Email => "email",
+            ContactChannel::Sms => "sms",
+            ContactChannel::Phone => "phone",
+            ContactChannel::Visit => "visit",
+        }
+    }
+}
+
+/// Who started the contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactDirection {
+    /// We contacted the debtor.
+    Outbound,
+    /// The debtor contacted us.
+    Inbound,
+}
+
+impl ContactDirection {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactDirection::Outbound => "outbound",
+            ContactDirection::Inbound => "inbound",
+        }
+    }
+}
+
+/// What came of a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactOutcome {
+    /// Sent (letter, e-mail, SMS).
+    Sent,
+    /// Delivery confirmed.
+    Delivered,
+    /// Returned or bounced.
+    Undeliverable,
+    /// Spoke with the debtor (call, visit, inbound message).
+    Reached,
+    /// Nobody answered or was present.
+    NoAnswer,
+    /// A voicemail or note was left.
+    LeftMessage,
+    /// The debtor refused the call or the visit.
+    Refused,
+    /// Wrong number or address.
+    WrongContact,
+}
+
+impl ContactOutcome {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactOutcome::Sent => "sent",
+            ContactOutcome::Delivered => "delivered",
+            ContactOutcome::Undeliverable => "undeliverable",
+            ContactOutcome::Reached => "reached",
+            ContactOutcome::NoAnswer => "no_answer",
+            ContactOutcome::LeftMessage => "left_message",
+            ContactOutcome::Refused => "refused",
+            ContactOutcome::WrongContact => "wrong_contact",
+        }
+    }
+
+    /// Whether this outcome can happen on `channel` in `direction`.
+    pub fn fits(self, channel: ContactChannel, direction: ContactDirection) -> bool {
+        use ContactChannel as C;
+        use ContactOutcome as O;
+        match direction {
+            // Whatever the debtor sent us reached us.
+            ContactDirection::Inbound => matches!(self, O::Reached),
+            ContactDirection::Outbound => match channel {
+                C::Letter | C::Email | C::Sms => {
+                    matches!(
+                        self,
+                        O::Sent | O::Delivered | O::Undeliverable | O::WrongContact
+                    )
+                }
+                C::Phone => matches!(
+                    self,
+                    O::Reached | O::NoAnswer | O::LeftMessage | O::Refused | O::WrongContact
+                ),
+                C::Visit => matches!(
+                    self,
+                    O::Reached | O::NoAnswer | O::LeftMessage | O::Refused | O::WrongContact
+                ),
+            },
+        }
+    }
+}
+
+/// A contact with the debtor: the proof of amicable attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Channel.
+    pub channel: ContactChannel,
+    /// Who started it.
+    pub direction: ContactDirection,
+    /// What came of it.
+    pub outcome: ContactOutcome,
+    /// Free note.
+    pub note: String,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Input of [`Claim::open`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewClaim {
+    /// The creditor owed.
+    pub creditor_id: CreditorId,
+    /// The debtor owing.
+    pub debtor_id: DebtorId,
+    /// The caller's reference, unique per creditor.
+    pub external_reference: String,
+    /// The currency of every amount.
+    pub currency: Currency,
+    /// One or more invoices.
+    pub invoices: Vec<Invoice>,
+}
+
+/// A claim (créance): what one debtor owes one creditor, and where its collection stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// Identifier.
+    pub id: ClaimId,
+    /// The creditor owed.
+    pub creditor_id: CreditorId,
+    /// The debtor owing.
+    pub debtor_id: DebtorId,
+    /// The caller's reference, unique per creditor.
+    pub external_reference: String,
+    /// The currency of every amount.
+    pub currency: Currency,
+    /// Lifecycle state.
+    pub state: ClaimState,
+    /// The invoices, in the order given.
+    pub invoices: Vec<Invoice>,
+    /// Sum of the invoices.
+    pub principal_total: Money,
+    /// Sum of the payments.
+    pub paid_total: Money,
+    /// Open dispute, if any (a hold).
+    pub dispute: Option<Dispute>,
+    /// Promise to pay being waited on, if any (a hold until its date).
+    pub promise: Option<Promise>,
+    /// How it ended, once closed.
+    pub closure: Option<Closure>,
+    /// When the next collection step is due; `None` when nothing is scheduled.
+    pub next_action_at: Option<DateTime<Utc>>,
+    /// Sequence number of the last event; the etag.
+    pub version: i64,
+    /// Hash of the last event (head of the chain).
+    pub head_hash: [u8; 32],
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A field the caller got wrong, for a `BadRequest` field violation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// Path of the field in the request, e.g. `invoices[2].due_date`.
+    pub field: String,
+    /// What is wrong, in a sentence.
+    pub description: String,
+}
+
+impl FieldViolation {
+    /// A violation of `field`.
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
+/// Why a claim transition was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimError {
+    /// The input is invalid, field by field.
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldViolation>),
+    /// The claim is closed; nothing more can happen to it.
+    #[error("the claim is closed ({0})")]
+    Closed(&'static str),
+    /// A hold (dispute or promise) forbids escalation.
+    #[error("the claim is on hold ({0})")]
+    OnHold(&'static str),
+    /// The payment exceeds what is owed.
+    #[error("payment of {amount} exceeds the balance of {balance}")]
+    Overpayment {
+        /// The payment.
+        amount: Money,
+        /// What is owed.
+        balance: Money,
+    },
+    /// The promise exceeds what is owed.
+    #[error("promise of {amount} exceeds the balance of {balance}")]
+    PromiseExceedsBalance {
+        /// The promise.
+        amount: Money,
+        /// What is owed.
+        balance: Money,
+    },
+    /// A dispute is already open.
+    #[error("a dispute is already open")]
+    DisputeAlreadyOpen,
+    /// No dispute is open.
+    #[error("no dispute is open")]
+    NoOpenDispute,
+    /// A promise to pay is already running.
+    #[error("a promise to pay is already running until {0}")]
+    PromiseAlreadyActive(NaiveDate),
+    /// The move is not allowed from this state.
+    #[error("cannot move from {from} to {to}")]
+    InvalidTransition {
+        /// Current state.
+        from: &'static str,
+        /// Requested state.
+        to: &'static str,
+    },
+    /// Closing as paid while money is still owed.
+    #[error("{0} is still owed")]
+    BalanceOutstanding(Money),
+}
+
+impl ClaimError {
+    fn field(field: impl Into<String>, description: impl Into<String>) -> Self {
+        ClaimError::Invalid(vec![FieldViolation::new(field, description)])
+    }
+}
+
+/// Something that happened to a claim; each becomes one entry of the hash-chained timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimEvent {
+    /// The claim was handed over.
+    Created {
+        /// Invoices and their total, as received.
+        invoices: Vec<Invoice>,
+        /// Sum of the invoices.
+        principal_total: Money,
+        /// The caller's reference.
+        external_reference: String,
+    },
+    /// A payment was received.
+    PaymentRecorded {
+        /// The payment.
+        payment: Payment,
+        /// What is owed after it.
+        balance_after: Money,
+    },
+    /// A contact with the debtor happened.
+    ContactRecorded(Contact),
+    /// The debtor disputes the claim.
+    DisputeOpened {
+        /// What is contested.
+        reason: String,
+    },
+    /// The dispute ended.
+    DisputeResolved {
+        /// How.
+        resolution: DisputeResolution,
+        /// Why.
+        note: String,
+    },
+    /// The debtor promised to pay.
+    PromiseRecorded {
+        /// Amount promised.
+        amount: Money,
+        /// By when.
+        due_date: NaiveDate,
+    },
+    /// The promise was paid in time.
+    PromiseKept {
+        /// Amount promised.
+        amount: Money,
+        /// By when.
+        due_date: NaiveDate,
+    },
+    /// The promise's date passed without full payment.
+    PromiseBroken {
+        /// Amount promised.
+        amount: Money,
+        /// By when.
+        due_date: NaiveDate,
+        /// What was paid towards it.
+        paid: Money,
+    },
+    /// The claim moved up the ladder.
+    Escalated {
+        /// From.
+        from: Stage,
+        /// To.
+        to: Stage,
+    },
+    /// The claim ended.
+    Closed {
+        /// How.
+        kind: ClosureKind,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn date_str(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+fn money_json(m: Money) -> Value {
+    json!({ "amount": m.to_amount_string(), "currency": m.currency().code() })
+}
+
+impl ClaimEvent {
+    /// Stable machine name of the event kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClaimEvent::Created { .. } => "claim_created",
+            ClaimEvent::PaymentRecorded { .. } => "payment_recorded",
+            ClaimEvent::ContactRecorded(_) => "contact_recorded",
+            ClaimEvent::DisputeOpened { .. } => "dispute_opened",
+            ClaimEvent::DisputeResolved { .. } => "dispute_resolved",
+            ClaimEvent::PromiseRecorded { .. } => "promise_recorded",
+            ClaimEvent::PromiseKept { .. } => "promise_kept",
+            ClaimEvent::PromiseBroken { .. } => "promise_broken",
+            ClaimEvent::Escalated { .. } => "escalated",
+            ClaimEvent::Closed { .. } => "claim_closed",
+        }
+    }
+
+    /// The event's content as JSON: amounts as exact decimal strings, dates ISO 8601, so the
+    /// canonical form hashes the same after a round trip through PostgreSQL's `jsonb`.
+    pub fn payload(&self) -> Value {
+        match self {
+            ClaimEvent::Created {
+                invoices,
+                principal_total,
+                external_reference,
+            } => json!({
+                "external_reference": external_reference,
+                "principal_total": money_json(*principal_total),
+                "invoices": invoices.iter().map(|i| json!({
+                    "number": i.number,
+                    "issue_date": date_str(i.issue_date),
+                    "service_completion_date": i.service_completion_date.map(date_str),
+                    "due_date": date_str(i.due_date),
+                    "amount": money_json(i.amount),
+                })).collect::<Vec<_>>(),
+            }),
+            ClaimEvent::PaymentRecorded {
+                payment,
+                balance_after,
+            } => json!({
+                "payment_id": payment.id.to_string(),
+                "amount": money_json(payment.amount),
+                "value_date": date_str(payment.value_date),
+                "method": payment.method.as_str(),
+                "reference": payment.reference,
+                "balance_after": money_json(*balance_after),
+            }),
+            ClaimEvent::ContactRecorded(c) => json!({
+                "channel": c.channel.as_str(),
+                "direction": c.direction.as_str(),
+                "outcome": c.outcome.as_str(),
+                "note": c.note,
+                "occurred_at": crate::events::timestamp_str(c.occurred_at),
+            }),
+            ClaimEvent::DisputeOpened { reason } => json!({ "reason": reason }),
+            ClaimEvent::DisputeResolved { resolution, note } => {
+                json!({ "resolution": resolution.as_str(), "note": note })
+            }
+            ClaimEvent::PromiseRecorded { amount, due_date }
+            | ClaimEvent::PromiseKept { amount, due_date } => {
+                json!({ "amount": money_json(*amount), "due_date": date_str(*due_date) })
+            }
+            ClaimEvent::PromiseBroken {
+                amount,
+                due_date,
+                paid,
+            } => json!({
+                "amount": money_json(*amount),
+                "due_date": date_str(*due_date),
+                "paid": money_json(*paid),
+            }),
+            ClaimEvent::Escalated { from, to } => {
+                json!({ "from": from.as_str(), "to": to.as_str() })
+            }
+            ClaimEvent::Closed { kind, reason } => {
+                json!({ "kind": kind.as_str(), "reason": reason })
+            }
+        }
+    }
+}
+
+fn check_text(field: &str, text: &str, required: bool, out: &mut Vec<FieldViolation>) {
+    if required && text.trim().is_empty() {
+        out.push(FieldViolation::new(field, "must not be empty"));
+    } else if text.chars().count() > MAX_TEXT {
+        out.push(FieldViolation::new(
+            field,
+            format!("must be at most {MAX_TEXT} characters"),
+        ));
+    }
+}
+
+/// Morning of `date` (08:00 UTC): when a step scheduled for that day becomes due.
+fn morning_of(date: NaiveDate) -> DateTime<Utc> {
+    date.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN))
+        .and_utc()
+}
+
+/// Delay before the first reminder, and between formal notice and legal review (PRODUCT.md §4
+/// default policy: reminder at due date + 7 days; legal review the day after an 8-day notice).
+const FIRST_REMINDER_DAYS: u64 = 7;
+const FORMAL_NOTICE_DEADLINE_DAYS: u64 = 8;
+
+impl Claim {
+    /// Opens a claim from the invoices handed over. Checks every invoice and reports every
+    /// problem at once.
+    pub fn open(
+        id: ClaimId,
+        new: NewClaim,
+        now: Now,
+    ) -> Result<(Claim, Vec<ClaimEvent>), ClaimError> {
+        let mut violations = Vec::new();
+        let reference = new.external_reference.trim();
+        if reference.is_empty() {
+            violations.push(FieldViolation::new(
+                "external_reference",
+                "must not be empty",
+            ));
+        } else if reference.chars().count() > 128 {
+            violations.push(FieldViolation::new(
+                "external_reference",
+                "must be at most 128 characters",
+            ));
+        }
+        if new.invoices.is_empty() {
+            violations.push(FieldViolation::new(
+                "invoices",
+                "at least one invoice is required",
+            ));
+        } else if new.invoices.len() > MAX_INVOICES {
+            violations.push(FieldViolation::new(
+                "invoices",
+                format!("at most {MAX_INVOICES} invoices per claim"),
+            ));
+        }
+        let mut total = Money::zero(new.currency);
+        let mut seen = std::collections::HashSet::new();
+        for (i, invoice) in new.invoices.iter().enumerate() {
+            let path = |f: &str| format!("invoices[{i}].{f}");
+            if invoice.number.trim().is_empty() {
+                violations.push(FieldViolation::new(path("number"), "must not be empty"));
+            } else if invoice.number.chars().count() > 64 {
+                violations.push(FieldViolation::new(
+                    path("number"),
+                    "must be at most 64 characters",
+                ));
+            } else if !seen.insert(invoice.number.trim()) {
+                violations.push(FieldViolation::new(
+                    path("number"),
+                    "appears twice in this claim",
+                ));
+            }
+            if invoice.due_date < invoice.issue_date {
+                violations.push(FieldViolation::new(
+                    path("due_date"),
+                    "must not be before the issue date",
+                ));
+            }
+            if invoice.issue_date > now.today {
+                violations.push(FieldViolation::new(
+                    path("issue_date"),
+                    "must not be in the future",
+                ));
+            }
+            if let Some(done) = invoice.service_completion_date
+                && done > now.today
+            {
+                violations.push(FieldViolation::new(
+                    path("service_completion_date"),
+                    "must not be in the future",
+                ));
+            }
+            if invoice.amount.currency() != new.currency {
+                violations.push(FieldViolation::new(
+                    path("amount.currency_code"),
+                    format!("must be the claim's currency {}", new.currency.code()),
+                ));
+            } else if invoice.amount.is_zero() {
+                violations.push(FieldViolation::new(
+                    path("amount"),
+                    "must be greater than zero",
+                ));
+            } else {
+                match total.checked_add(invoice.amount) {
+                    Ok(sum) => total = sum,
+                    Err(_) => {
+                        violations.push(FieldViolation::new(path("amount"), "total is too large"))
+                    }
+                }
+            }
+        }
+        if !violations.is_empty() {
+            return Err(ClaimError::Invalid(violations));
+        }
+        let first_due = new
+            .invoices
+            .iter()
+            .map(|i| i.due_date)
+            .min()
+            .unwrap_or(now.today);
+        let claim = Claim {
+            id,
+            creditor_id: new.creditor_id,
+            debtor_id: new.debtor_id,
+            external_reference: reference.to_owned(),
+            currency: new.currency,
+            state: ClaimState::Open(Stage::Amicable),
+            invoices: new
+                .invoices
+                .iter()
+                .map(|i| Invoice {
+                    number: i.number.trim().to_owned(),
+                    ..i.clone()
+                })
+                .collect(),
+            principal_total: total,
+            paid_total: Money::zero(new.currency),
+            dispute: None,
+            promise: None,
+            closure: None,
+            next_action_at: Some(
+                morning_of(first_due + Days::new(FIRST_REMINDER_DAYS)).max(now.at),
+            ),
+            version: 0,
+            head_hash: [0; 32],
+            created_at: now.at,
+            updated_at: now.at,
+        };
+        let event = ClaimEvent::Created {
+            invoices: claim.invoices.clone(),
+            principal_total: total,
+            external_reference: claim.external_reference.clone(),
+        };
+        Ok((claim, vec![event]))
+    }
+
+    /// What is still owed: invoices minus payments (the statement engine will add interest).
+    pub fn balance(&self) -> Money {
+        self.principal_total
+            .checked_sub(self.paid_total)
+            .unwrap_or(Money::zero(self.currency))
+    }
+
+    /// Whether a dispute or a running promise holds escalation.
+    pub fn hold(&self, today: NaiveDate) -> Option<&'static str> {
+        if self.dispute.is_some() {
+            Some("dispute")
+        } else if self.promise.as_ref().is_some_and(|p| p.due_date >= today) {
+            Some("promise_to_pay")
+        } else {
+            None
+        }
+    }
+
+    fn ensure_open(&self) -> Result<Stage, ClaimError> {
+        match self.state {
+            ClaimState::Open(stage) => Ok(stage),
+            ClaimState::Closed(kind) => Err(ClaimError::Closed(kind.as_str())),
+        }
+    }
+
+    /// Marks a promise whose date has passed without full payment as broken. Runs before
+    /// every transition, so the timeline shows the break before what followed it.
+    fn expire_promise(&mut self, now: Now, events: &mut Vec<ClaimEvent>) {
+        if let Some(promise) = &self.promise
+            && promise.due_date < now.today
+        {
+            events.push(ClaimEvent::PromiseBroken {
+                amount: promise.amount,
+                due_date: promise.due_date,
+                paid: promise.paid,
+            });
+            self.promise = None;
+        }
+    }
+
+    /// Recomputes when the next step is due after a change.
+    fn reschedule(&mut self, now: Now) {
+        self.next_action_at = match self.state {
+            ClaimState::Closed(_) => None,
+            ClaimState::Open(_) if self.dispute.is_some() => None,
+            ClaimState::Open(_) if self.promise.is_some() => self
+                .promise
+                .as_ref()
+                .map(|p| morning_of(p.due_date + Days::new(1))),
+            ClaimState::Open(Stage::Legal) => None,
+            ClaimState::Open(Stage::Amicable | Stage::FormalNotice) => {
+                Some(self.next_action_at.unwrap_or(now.at))
+            }
+        };
+    }
+
+    fn finish(&mut self, now: Now, events: Vec<ClaimEvent>) -> Vec<ClaimEvent> {
+        self.reschedule(now);
+        self.updated_at = now.at;
+        events
+    }
+
+    /// Records a payment (C. civ. art. 1342). Refused on a closed claim and beyond the balance;
+    /// counts towards a running promise when valued by its date; closes the claim as paid when
+    /// nothing remains owed.
+    pub fn record_payment(
+        &mut self,
+        payment: Payment,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.ensure_open()?;
+        if payment.amount.currency() != self.currency {
+            return Err(ClaimError::field(
+                "amount.currency_code",
+                format!("must be the claim's currency {}", self.currency.code()),
+            ));
+        }
+        let mut violations = Vec::new();
+        if payment.amount.is_zero() {
+            violations.push(FieldViolation::new("amount", "must be greater than zero"));
+        }
+        if payment.value_date > now.today {
+            violations.push(FieldViolation::new(
+                "value_date",
+                "must not be in the future",
+            ));
+        }
+        check_text("reference", &payment.reference, false, &mut violations);
+        if !violations.is_empty() {
+            return Err(ClaimError::Invalid(violations));
+        }
+        let balance = self.balance();
+        let balance_after =
+            balance
+                .checked_sub(payment.amount)
+                .map_err(|_| ClaimError::Overpayment {
+                    amount: payment.amount,
+                    balance,
+                })?;
+        let mut events = Vec::new();
+        let mut promise_kept = None;
+        if let Some(promise) = &mut self.promise
+            && payment.value_date <= promise.due_date
+        {
+            promise.paid = promise
+                .paid
+                .checked_add(payment.amount)
+                .map_err(money_invalid)?;
+            if promise.paid >= promise.amount || balance_after.is_zero() {
+                promise_kept = Some((promise.amount, promise.due_date));
+            }
+        }
+        self.paid_total = self
+            .paid_total
+            .checked_add(payment.amount)
+            .map_err(money_invalid)?;
+        events.push(ClaimEvent::PaymentRecorded {
+            payment,
+            balance_after,
+        });
+        if let Some((amount, due_date)) = promise_kept {
+            self.promise = None;
+            events.push(ClaimEvent::PromiseKept { amount, due_date });
+        }
+        self.expire_promise(now, &mut events);
+        if balance_after.is_zero() {
+            let reason = "paid in full".to_owned();
+            self.close_with(ClosureKind::Paid, reason.clone(), now);
+            events.push(ClaimEvent::Closed {
+                kind: ClosureKind::Paid,
+                reason,
+            });
+        }
+        Ok(self.finish(now, events))
+    }
+
+    /// Records a contact with the debtor (call, letter, visit…).
+    pub fn record_contact(
+        &mut self,
+        contact: Contact,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.ensure_open()?;
+        let mut violations = Vec::new();
+        if !contact.outcome.fits(contact.channel, contact.direction) {
+            violations.push(FieldViolation::new(
+                "outcome",
+                format!(
+                    "{} does not fit an {} {} contact",
+                    contact.outcome.as_str(),
+                    contact.direction.as_str(),
+                    contact.channel.as_str()
+                ),
+            ));
+        }
+        if contact.occurred_at > now.at + chrono::Duration::minutes(5) {
+            violations.push(FieldViolation::new(
+                "occur_time",
+                "must not be in the future",
+            ));
+        }
+        check_text("note", &contact.note, false, &mut violations);
+        if !violations.is_empty() {
+            return Err(ClaimError::Invalid(violations));
+        }
+        let mut events = Vec::new();
+        self.expire_promise(now, &mut events);
+        events.push(ClaimEvent::ContactRecorded(contact));
+        Ok(self.finish(now, events))
+    }
+
+    /// Opens a dispute: a hold on escalation until resolved.
+    pub fn open_dispute(
+        &mut self,
+        reason: String,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.ensure_open()?;
+        let mut violations = Vec::new();
+        check_text("reason", &reason, true, &mut violations);
+        if !violations.is_empty() {
+            return Err(ClaimError::Invalid(violations));
+        }
+        if self.dispute.is_some() {
+            return Err(ClaimError::DisputeAlreadyOpen);
+        }
+        let mut events = Vec::new();
+        self.expire_promise(now, &mut events);
+        self.dispute = Some(Dispute {
+            reason: reason.clone(),
+            opened_at: now.at,
+        });
+        events.push(ClaimEvent::DisputeOpened { reason });
+        Ok(self.finish(now, events))
+    }
+
+    /// Resolves the open dispute, lifting its hold.
+    pub fn resolve_dispute(
+        &mut self,
+        resolution: DisputeResolution,
+        note: String,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.ensure_open()?;
+        let mut violations = Vec::new();
+        check_text("note", &note, true, &mut violations);
+        if !violations.is_empty() {
+            return Err(ClaimError::Invalid(violations));
+        }
+        if self.dispute.is_none() {
+            return Err(ClaimError::NoOpenDispute);
+        }
+        let mut events = Vec::new();
+        self.expire_promise(now, &mut events);
+        self.dispute = None;
+        events.push(ClaimEvent::DisputeResolved { resolution, note });
+        Ok(self.finish(now, events))
+    }
+
+    /// Records a promise to pay by a date: a hold until then.
+    pub fn record_promise(
+        &mut self,
+        amount: Money,
+        due_date: NaiveDate,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.ensure_open()?;
+        let mut violations = Vec::new();
+        if amount.currency() != self.currency {
+            violations.push(FieldViolation::new(
+                "amount.currency_code",
+                format!("must be the claim's currency {}", self.currency.code()),
+            ));
+        } else if amount.is_zero() {
+            violations.push(FieldViolation::new("amount", "must be greater than zero"));
+        }
+        if due_date < now.today {
+            violations.push(FieldViolation::new("due_date", "must not be in the past"));
+        } else if due_date > now.today + Days::new(MAX_PROMISE_DAYS) {
+            violations.push(FieldViolation::new(
+                "due_date",
+                format!("must be within {MAX_PROMISE_DAYS} days"),
+            ));
+        }
+        if !violations.is_empty() {
+            return Err(ClaimError::Invalid(violations));
+        }
+        let mut events = Vec::new();
+        self.expire_promise(now, &mut events);
+        if let Some(p) = &self.promise {
+            return Err(ClaimError::PromiseAlreadyActive(p.due_date));
+        }
+        let balance = self.balance();
+        if amount > balance {
+            return Err(ClaimError::PromiseExceedsBalance { amount, balance });
+        }
+        self.promise = Some(Promise {
+            amount,
+            due_date,
+            paid: Money::zero(self.currency),
+            recorded_at: now.at,
+        });
+        events.push(ClaimEvent::PromiseRecorded { amount, due_date });
+        Ok(self.finish(now, events))
+    }
+
+    /// Moves the claim one stage up: amicable → formal notice → legal. Refused on hold, on a
+    /// closed claim, and for any other target than the next stage.
+    pub fn escalate(&mut self, to: Stage, now: Now) -> Result<Vec<ClaimEvent>, ClaimError> {
+        let from = self.ensure_open()?;
+        let mut events = Vec::new();
+        self.expire_promise(now, &mut events);
+        if from.next() != Some(to) {
+            return Err(ClaimError::InvalidTransition {
+                from: from.as_str(),
+                to: to.as_str(),
+            });
+        }
+        if let Some(hold) = self.hold(now.today) {
+            return Err(ClaimError::OnHold(hold));
+        }
+        self.state = ClaimState::Open(to);
+        self.next_action_at = match to {
+            Stage::FormalNotice => Some(morning_of(
+                now.today + Days::new(FORMAL_NOTICE_DEADLINE_DAYS + 1),
+            )),
+            Stage::Amicable | Stage::Legal => None,
+        };
+        events.push(ClaimEvent::Escalated { from, to });
+        Ok(self.finish(now, events))
+    }
+
+    /// Closes the claim. Closing as paid requires a zero balance.
+    pub fn close(
+        &mut self,
+        kind: ClosureKind,
+        reason: String,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.ensure_open()?;
+        let mut violations = Vec::new();
+        check_text("reason", &reason, true, &mut violations);
+        if !violations.is_empty() {
+            return Err(ClaimError::Invalid(violations));
+        }
+        match kind {
+            ClosureKind::Paid if !self.balance().is_zero() => {
+                return Err(ClaimError::BalanceOutstanding(self.balance()));
+            }
+            ClosureKind::Paid
+            | ClosureKind::Settled
+            | ClosureKind::WrittenOff
+            | ClosureKind::Cancelled => {}
+        }
+        let mut events = Vec::new();
+        self.expire_promise(now, &mut events);
+        self.close_with(kind, reason.clone(), now);
+        events.push(ClaimEvent::Closed { kind, reason });
+        Ok(self.finish(now, events))
+    }
+
+    fn close_with(&mut self, kind: ClosureKind, reason: String, now: Now) {
+        self.state = ClaimState::Closed(kind);
+        self.promise = None;
+        self.closure = Some(Closure {
+            kind,
+            reason,
+            closed_at: now.at,
+        });
+    }
+}
+
+fn money_invalid(e: MoneyError) -> ClaimError {
+    ClaimError::field("amount", e.to_string())
+}

@@ -1,0 +1,426 @@
+//! Claims, their invoices and payments, and the event timeline.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use recouvre_domain::{
+    Claim, ClaimId, ClaimState, CreditorId, Currency, DebtorId, Invoice, Money, Payment,
+    StoredEvent, TenantId,
+};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::json::{
+    closure_from_json, closure_to_json, corrupt, dispute_from_json, dispute_to_json,
+    promise_from_json, promise_to_json,
+};
+use crate::schema::{claim_events, claims, invoices, payments};
+use crate::{Conn, StoreError};
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = claims, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+struct ClaimRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    creditor_id: Uuid,
+    debtor_id: Uuid,
+    external_reference: String,
+    currency: String,
+    state: String,
+    principal_total: Decimal,
+    paid_total: Decimal,
+    dispute: Option<Value>,
+    promise: Option<Value>,
+    closure: Option<Value>,
+    next_action_at: Option<DateTime<Utc>>,
+    version: i64,
+    head_hash: Vec<u8>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = invoices, check_for_backend(diesel::pg::Pg))]
+struct InvoiceRow {
+    claim_id: Uuid,
+    position: i32,
+    tenant_id: Uuid,
+    number: String,
+    issue_date: NaiveDate,
+    service_completion_date: Option<NaiveDate>,
+    due_date: NaiveDate,
+    amount: Decimal,
+}
+
+impl ClaimRow {
+    fn new(tenant: TenantId, c: &Claim) -> Self {
+        ClaimRow {
+            id: c.id.0,
+            tenant_id: tenant.0,
+            creditor_id: c.creditor_id.0,
+            debtor_id: c.debtor_id.0,
+            external_reference: c.external_reference.clone(),
+            currency: c.currency.code().to_owned(),
+            state: c.state.as_str().to_owned(),
+            principal_total: c.principal_total.amount(),
+            paid_total: c.paid_total.amount(),
+            dispute: c.dispute.as_ref().map(dispute_to_json),
+            promise: c.promise.as_ref().map(promise_to_json),
+            closure: c.closure.as_ref().map(closure_to_json),
+            next_action_at: c.next_action_at,
+            version: c.version,
+            head_hash: c.head_hash.to_vec(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+
+    fn into_claim(self, invoice_rows: Vec<InvoiceRow>) -> Result<Claim, StoreError> {
+        let currency = Currency::parse(&self.currency).map_err(corrupt)?;
+        let money = |d: Decimal| Money::new(d, currency).map_err(corrupt);
+        let invoices = invoice_rows
+            .into_iter()
+            .map(|r| {
+                Ok(Invoice {
+                    number: r.number,
+                    issue_date: r.issue_date,
+                    service_completion_date: r.service_completion_date,
+                    due_date: r.due_date,
+                    amount: money(r.amount)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Claim {
+            id: ClaimId(self.id),
+            creditor_id: CreditorId(self.creditor_id),
+            debtor_id: DebtorId(self.debtor_id),
+            external_reference: self.external_reference,
+            currency,
+            state: ClaimState::parse(&self.state)
+                .ok_or_else(|| StoreError::Corrupt(format!("claim state {}", self.state)))?,
+            invoices,
+            principal_total: money(self.principal_total)?,
+            paid_total: money(self.paid_total)?,
+            dispute: self.dispute.map(dispute_from_json).transpose()?,
+            promise: self
+                .promise
+                .map(|v| promise_from_json(v, currency))
+                .transpose()?,
+            closure: self.closure.map(closure_from_json).transpose()?,
+            next_action_at: self.next_action_at,
+            version: self.version,
+            head_hash: self
+                .head_hash
+                .as_slice()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("head hash is not 32 bytes".into()))?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// Stores a new claim with its invoices. Returns false, writing nothing, when the creditor
+/// already has a claim with this external reference.
+pub async fn insert_claim(
+    conn: &mut Conn,
+    tenant: TenantId,
+    c: &Claim,
+) -> Result<bool, StoreError> {
+    let inserted = diesel::insert_into(claims::table)
+        .values(ClaimRow::new(tenant, c))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    let rows: Vec<InvoiceRow> = c
+        .invoices
+        .iter()
+        .enumerate()
+        .map(|(i, inv)| InvoiceRow {
+            claim_id: c.id.0,
+            position: i as i32,
+            tenant_id: tenant.0,
+            number: inv.number.clone(),
+            issue_date: inv.issue_date,
+            service_completion_date: inv.service_completion_date,
+            due_date: inv.due_date,
+            amount: inv.amount.amount(),
+        })
+        .collect();
+    diesel::insert_into(invoices::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
+
+/// The id of the creditor's claim with this external reference, if any.
+pub async fn find_claim_by_reference(
+    conn: &mut Conn,
+    tenant: TenantId,
+    creditor: CreditorId,
+    external_reference: &str,
+) -> Result<Option<ClaimId>, StoreError> {
+    Ok(claims::table
+        .filter(claims::tenant_id.eq(tenant.0))
+        .filter(claims::creditor_id.eq(creditor.0))
+        .filter(claims::external_reference.eq(external_reference))
+        .select(claims::id)
+        .first::<Uuid>(conn)
+        .await
+        .optional()?
+        .map(ClaimId))
+}
+
+/// The head of a claim's chain: (version, head hash). NotFound outside the tenant.
+pub async fn claim_head(
+    conn: &mut Conn,
+    tenant: TenantId,
+    id: ClaimId,
+) -> Result<(i64, [u8; 32]), StoreError> {
+    let (version, hash) = claims::table
+        .filter(claims::tenant_id.eq(tenant.0))
+        .filter(claims::id.eq(id.0))
+        .select((claims::version, claims::head_hash))
+        .first::<(i64, Vec<u8>)>(conn)
+        .await?;
+    Ok((version, hash32(&hash)?))
+}
+
+/// One claim of the tenant with its invoices; `lock` takes the row lock that serialises
+/// changes to this claim for the rest of the transaction.
+pub async fn get_claim(
+    conn: &mut Conn,
+    tenant: TenantId,
+    id: ClaimId,
+    lock: bool,
+) -> Result<Claim, StoreError> {
+    let query = claims::table
+        .filter(claims::tenant_id.eq(tenant.0))
+        .filter(claims::id.eq(id.0))
+        .select(ClaimRow::as_select());
+    let row = if lock {
+        query.for_update().first(conn).await?
+    } else {
+        query.first(conn).await?
+    };
+    let invoice_rows = invoices::table
+        .filter(invoices::claim_id.eq(id.0))
+        .order(invoices::position)
+        .select(InvoiceRow::as_select())
+        .load(conn)
+        .await?;
+    row.into_claim(invoice_rows)
+}
+
+/// Saves a claim's changed state (not its invoices, which never change).
+pub async fn update_claim(conn: &mut Conn, tenant: TenantId, c: &Claim) -> Result<(), StoreError> {
+    let row = ClaimRow::new(tenant, c);
+    let n = diesel::update(
+        claims::table
+            .filter(claims::tenant_id.eq(tenant.0))
+            .filter(claims::id.eq(c.id.0)),
+    )
+    .set((
+        claims::state.eq(row.state),
+        claims::paid_total.eq(row.paid_total),
+        claims::dispute.eq(row.dispute),
+        claims::promise.eq(row.promise),
+        claims::closure.eq(row.closure),
+        claims::next_action_at.eq(row.next_action_at),
+        claims::version.eq(row.version),
+        claims::head_hash.eq(row.head_hash),
+        claims::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)
+    .await?;
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Filters of [`list_claims`]; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimFilter {
+    /// Only this state (stored name).
+    pub state: Option<ClaimState>,
+    /// Only this creditor.
+    pub creditor_id: Option<CreditorId>,
+    /// Only this debtor.
+    pub debtor_id: Option<DebtorId>,
+    /// Only claims whose next action is strictly before this.
+    pub next_action_before: Option<DateTime<Utc>>,
+}
+
+/// A page of the tenant's claims after `after`, in id (creation) order, with their invoices
+/// loaded in one more query.
+pub async fn list_claims(
+    conn: &mut Conn,
+    tenant: TenantId,
+    filter: &ClaimFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Claim>, StoreError> {
+    let mut query = claims::table
+        .filter(claims::tenant_id.eq(tenant.0))
+        .into_boxed();
+    if let Some(state) = filter.state {
+        query = query.filter(claims::state.eq(state.as_str()));
+    }
+    if let Some(c) = filter.creditor_id {
+        query = query.filter(claims::creditor_id.eq(c.0));
+    }
+    if let Some(d) = filter.debtor_id {
+        query = query.filter(claims::debtor_id.eq(d.0));
+    }
+    if let Some(t) = filter.next_action_before {
+        query = query.filter(claims::next_action_at.lt(t));
+    }
+    if let Some(after) = after {
+        query = query.filter(claims::id.gt(after));
+    }
+    let rows = query
+        .order(claims::id)
+        .limit(limit)
+        .select(ClaimRow::as_select())
+        .load(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut all_invoices = invoices::table
+        .filter(invoices::claim_id.eq_any(&ids))
+        .order((invoices::claim_id, invoices::position))
+        .select(InvoiceRow::as_select())
+        .load(conn)
+        .await?;
+    let mut by_claim: std::collections::HashMap<Uuid, Vec<InvoiceRow>> =
+        std::collections::HashMap::new();
+    for inv in all_invoices.drain(..) {
+        by_claim.entry(inv.claim_id).or_default().push(inv);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let inv = by_claim.remove(&r.id).unwrap_or_default();
+            r.into_claim(inv)
+        })
+        .collect()
+}
+
+/// Records a payment of the tenant's claim.
+pub async fn insert_payment(
+    conn: &mut Conn,
+    tenant: TenantId,
+    claim: ClaimId,
+    p: &Payment,
+    recorded_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(payments::table)
+        .values((
+            payments::id.eq(p.id.0),
+            payments::tenant_id.eq(tenant.0),
+            payments::claim_id.eq(claim.0),
+            payments::amount.eq(p.amount.amount()),
+            payments::value_date.eq(p.value_date),
+            payments::method.eq(p.method.as_str()),
+            payments::reference.eq(&p.reference),
+            payments::recorded_at.eq(recorded_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = claim_events, check_for_backend(diesel::pg::Pg))]
+struct EventRow {
+    claim_id: Uuid,
+    seq: i64,
+    tenant_id: Uuid,
+    kind: String,
+    occurred_at: DateTime<Utc>,
+    actor: String,
+    payload: Value,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+fn hash32(v: &[u8]) -> Result<[u8; 32], StoreError> {
+    v.try_into()
+        .map_err(|_| StoreError::Corrupt("event hash is not 32 bytes".into()))
+}
+
+impl EventRow {
+    fn into_event(self) -> Result<StoredEvent, StoreError> {
+        Ok(StoredEvent {
+            claim_id: ClaimId(self.claim_id),
+            seq: self.seq,
+            kind: self.kind,
+            occurred_at: self.occurred_at,
+            actor: self.actor,
+            payload: self.payload,
+            prev_hash: hash32(&self.prev_hash)?,
+            hash: hash32(&self.hash)?,
+        })
+    }
+}
+
+/// Appends sealed events to the tenant's timeline.
+pub async fn insert_events(
+    conn: &mut Conn,
+    tenant: TenantId,
+    events: &[StoredEvent],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<EventRow> = events
+        .iter()
+        .map(|e| EventRow {
+            claim_id: e.claim_id.0,
+            seq: e.seq,
+            tenant_id: tenant.0,
+            kind: e.kind.clone(),
+            occurred_at: e.occurred_at,
+            actor: e.actor.clone(),
+            payload: e.payload.clone(),
+            prev_hash: e.prev_hash.to_vec(),
+            hash: e.hash.to_vec(),
+        })
+        .collect();
+    diesel::insert_into(claim_events::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Events of the tenant's claim with `seq > after`, in order, at most `limit` (`None`: all).
+pub async fn list_events(
+    conn: &mut Conn,
+    tenant: TenantId,
+    claim: ClaimId,
+    after: i64,
+    limit: Option<i64>,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut query = claim_events::table
+        .filter(claim_events::tenant_id.eq(tenant.0))
+        .filter(claim_events::claim_id.eq(claim.0))
+        .filter(claim_events::seq.gt(after))
+        .order(claim_events::seq)
+        .select(EventRow::as_select())
+        .into_boxed();
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    query
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(EventRow::into_event)
+        .collect()
+}

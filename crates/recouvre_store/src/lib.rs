@@ -1,0 +1,20 @@
+//! PostgreSQL persistence for Recouvre.
+//!
+//! Invariants: every query filters on the caller's tenant; Diesel errors are classified into
+//! [`StoreError`] here and nowhere else; rows are parsed into domain values at this boundary
+//! (`TryFrom<Row>`), so a hand-edited row surfaces as [`StoreError::Corrupt`], never a panic.
+//! Functions take a connection: the caller (the app layer) owns the transaction.
+
+pub mod access;
+pub mod claims;
+mod error;
+pub mod idempotency;
+mod json;
+mod migrate;
+pub mod parties;
+mod pool;
+pub mod schema;
+
+pub use error::StoreError;
+pub use migrate::run_migrations;
+pub use pool::{Conn, Pool, PooledConn, build_pool, checkout};

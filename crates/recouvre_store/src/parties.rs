@@ -1,0 +1,352 @@
+//! Creditors and debtors.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use recouvre_domain::identifiers::{Bic, Email, Iban, Phone, Siren, Siret, VatNumber};
+use recouvre_domain::{Creditor, CreditorId, Debtor, DebtorId, DebtorKind, Language, TenantId};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::json::{
+    address_from_json, address_to_json, addresses_from_json, addresses_to_json, corrupt,
+    strings_from_json, strings_to_json,
+};
+use crate::schema::{creditors, debtors};
+use crate::{Conn, StoreError};
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = creditors, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+struct CreditorRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    legal_name: String,
+    legal_form: String,
+    siren: Option<String>,
+    siret: Option<String>,
+    vat_number: Option<String>,
+    address: Value,
+    iban: Option<String>,
+    bic: Option<String>,
+    contact_email: Option<String>,
+    contact_phone: Option<String>,
+    agency_client: bool,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn opt<T, E: std::fmt::Display>(
+    v: Option<String>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Option<T>, StoreError> {
+    v.map(|s| parse(&s).map_err(corrupt)).transpose()
+}
+
+impl CreditorRow {
+    fn new(tenant: TenantId, c: &Creditor) -> Self {
+        CreditorRow {
+            id: c.id.0,
+            tenant_id: tenant.0,
+            legal_name: c.legal_name.clone(),
+            legal_form: c.legal_form.clone(),
+            siren: c.siren.as_ref().map(|v| v.as_str().to_owned()),
+            siret: c.siret.as_ref().map(|v| v.as_str().to_owned()),
+            vat_number: c.vat_number.as_ref().map(|v| v.as_str().to_owned()),
+            address: address_to_json(&c.address),
+            iban: c.iban.as_ref().map(|v| v.as_str().to_owned()),
+            bic: c.bic.as_ref().map(|v| v.as_str().to_owned()),
+            contact_email: c.contact_email.as_ref().map(|v| v.as_str().to_owned()),
+            contact_phone: c.contact_phone.as_ref().map(|v| v.as_str().to_owned()),
+            agency_client: c.agency_client,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+impl TryFrom<CreditorRow> for Creditor {
+    type Error = StoreError;
+    fn try_from(r: CreditorRow) -> Result<Self, StoreError> {
+        Ok(Creditor {
+            id: CreditorId(r.id),
+            legal_name: r.legal_name,
+            legal_form: r.legal_form,
+            siren: opt(r.siren, Siren::parse)?,
+            siret: opt(r.siret, Siret::parse)?,
+            vat_number: opt(r.vat_number, VatNumber::parse)?,
+            address: address_from_json(r.address)?,
+            iban: opt(r.iban, Iban::parse)?,
+            bic: opt(r.bic, Bic::parse)?,
+            contact_email: opt(r.contact_email, Email::parse)?,
+            contact_phone: opt(r.contact_phone, Phone::parse)?,
+            agency_client: r.agency_client,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// Stores a new creditor.
+pub async fn insert_creditor(
+    conn: &mut Conn,
+    tenant: TenantId,
+    c: &Creditor,
+) -> Result<(), StoreError> {
+    diesel::insert_into(creditors::table)
+        .values(CreditorRow::new(tenant, c))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One creditor of the tenant; `lock` takes a row lock for the rest of the transaction.
+pub async fn get_creditor(
+    conn: &mut Conn,
+    tenant: TenantId,
+    id: CreditorId,
+    lock: bool,
+) -> Result<Creditor, StoreError> {
+    let query = creditors::table
+        .filter(creditors::tenant_id.eq(tenant.0))
+        .filter(creditors::id.eq(id.0))
+        .select(CreditorRow::as_select());
+    let row = if lock {
+        query.for_update().first(conn).await?
+    } else {
+        query.first(conn).await?
+    };
+    row.try_into()
+}
+
+/// A page of the tenant's creditors after `after`, oldest first.
+pub async fn list_creditors(
+    conn: &mut Conn,
+    tenant: TenantId,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Creditor>, StoreError> {
+    let mut query = creditors::table
+        .filter(creditors::tenant_id.eq(tenant.0))
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(creditors::id.gt(after));
+    }
+    query
+        .order(creditors::id)
+        .limit(limit)
+        .select(CreditorRow::as_select())
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(Creditor::try_from)
+        .collect()
+}
+
+/// Saves a changed creditor of the tenant.
+pub async fn update_creditor(
+    conn: &mut Conn,
+    tenant: TenantId,
+    c: &Creditor,
+) -> Result<(), StoreError> {
+    let n = diesel::update(
+        creditors::table
+            .filter(creditors::tenant_id.eq(tenant.0))
+            .filter(creditors::id.eq(c.id.0)),
+    )
+    .set(CreditorRow::new(tenant, c))
+    .execute(conn)
+    .await?;
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = debtors, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+struct DebtorRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    kind: String,
+    legal_name: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    siren: Option<String>,
+    addresses: Value,
+    emails: Value,
+    phones: Value,
+    preferred_language: String,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl DebtorRow {
+    fn new(tenant: TenantId, d: &Debtor) -> Self {
+        DebtorRow {
+            id: d.id.0,
+            tenant_id: tenant.0,
+            kind: d.kind.as_str().to_owned(),
+            legal_name: d.legal_name.clone(),
+            given_name: d.given_name.clone(),
+            family_name: d.family_name.clone(),
+            siren: d.siren.as_ref().map(|v| v.as_str().to_owned()),
+            addresses: addresses_to_json(&d.addresses),
+            emails: strings_to_json(&d.emails.iter().map(|e| e.as_str()).collect::<Vec<_>>()),
+            phones: strings_to_json(&d.phones.iter().map(|e| e.as_str()).collect::<Vec<_>>()),
+            preferred_language: d.preferred_language.as_str().to_owned(),
+            version: d.version,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+impl TryFrom<DebtorRow> for Debtor {
+    type Error = StoreError;
+    fn try_from(r: DebtorRow) -> Result<Self, StoreError> {
+        Ok(Debtor {
+            id: DebtorId(r.id),
+            kind: DebtorKind::parse(&r.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("debtor kind {}", r.kind)))?,
+            legal_name: r.legal_name,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            siren: opt(r.siren, Siren::parse)?,
+            addresses: addresses_from_json(r.addresses)?,
+            emails: strings_from_json(r.emails)?
+                .iter()
+                .map(|s| Email::parse(s).map_err(corrupt))
+                .collect::<Result<_, _>>()?,
+            phones: strings_from_json(r.phones)?
+                .iter()
+                .map(|s| Phone::parse(s).map_err(corrupt))
+                .collect::<Result<_, _>>()?,
+            preferred_language: Language::parse(&r.preferred_language)
+                .ok_or_else(|| StoreError::Corrupt(format!("language {}", r.preferred_language)))?,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// Stores a new debtor.
+pub async fn insert_debtor(
+    conn: &mut Conn,
+    tenant: TenantId,
+    d: &Debtor,
+) -> Result<(), StoreError> {
+    diesel::insert_into(debtors::table)
+        .values(DebtorRow::new(tenant, d))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One debtor of the tenant; `lock` takes a row lock for the rest of the transaction.
+pub async fn get_debtor(
+    conn: &mut Conn,
+    tenant: TenantId,
+    id: DebtorId,
+    lock: bool,
+) -> Result<Debtor, StoreError> {
+    let query = debtors::table
+        .filter(debtors::tenant_id.eq(tenant.0))
+        .filter(debtors::id.eq(id.0))
+        .select(DebtorRow::as_select());
+    let row = if lock {
+        query.for_update().first(conn).await?
+    } else {
+        query.first(conn).await?
+    };
+    row.try_into()
+}
+
+/// A page of the tenant's debtors after `after`, oldest first.
+pub async fn list_debtors(
+    conn: &mut Conn,
+    tenant: TenantId,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Debtor>, StoreError> {
+    let mut query = debtors::table
+        .filter(debtors::tenant_id.eq(tenant.0))
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(debtors::id.gt(after));
+    }
+    query
+        .order(debtors::id)
+        .limit(limit)
+        .select(DebtorRow::as_select())
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(Debtor::try_from)
+        .collect()
+}
+
+/// Saves a changed debtor of the tenant.
+pub async fn update_debtor(
+    conn: &mut Conn,
+    tenant: TenantId,
+    d: &Debtor,
+) -> Result<(), StoreError> {
+    let n = diesel::update(
+        debtors::table
+            .filter(debtors::tenant_id.eq(tenant.0))
+            .filter(debtors::id.eq(d.id.0)),
+    )
+    .set(DebtorRow::new(tenant, d))
+    .execute(conn)
+    .await?;
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether the debtor has any claim (its kind then can no longer change).
+pub async fn debtor_has_claims(
+    conn: &mut Conn,
+    tenant: TenantId,
+    id: DebtorId,
+) -> Result<bool, StoreError> {
+    use crate::schema::claims;
+    Ok(diesel::select(diesel::dsl::exists(
+        claims::table
+            .filter(claims::tenant_id.eq(tenant.0))
+            .filter(claims::debtor_id.eq(id.0)),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
+/// Whether both parties exist in the tenant, in one round trip: (creditor, debtor).
+pub async fn parties_exist(
+    conn: &mut Conn,
+    tenant: TenantId,
+    creditor: CreditorId,
+    debtor: DebtorId,
+) -> Result<(bool, bool), StoreError> {
+    Ok(diesel::select((
+        diesel::dsl::exists(
+            creditors::table
+                .filter(creditors::tenant_id.eq(tenant.0))
+                .filter(creditors::id.eq(creditor.0)),
+        ),
+        diesel::dsl::exists(
+            debtors::table
+                .filter(debtors::tenant_id.eq(tenant.0))
+                .filter(debtors::id.eq(debtor.0)),
+        ),
+    ))
+    .get_result(conn)
+    .await?)
+}

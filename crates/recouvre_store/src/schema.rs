@@ -1,0 +1,152 @@
+// @generated-style: kept in step with migrations/ by hand (diesel print-schema layout).
+
+diesel::table! {
+    tenants (id) {
+        id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        role -> Text,
+        label -> Text,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    creditors (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        legal_name -> Text,
+        legal_form -> Text,
+        siren -> Nullable<Text>,
+        siret -> Nullable<Text>,
+        vat_number -> Nullable<Text>,
+        address -> Jsonb,
+        iban -> Nullable<Text>,
+        bic -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        agency_client -> Bool,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    debtors (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        kind -> Text,
+        legal_name -> Nullable<Text>,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        siren -> Nullable<Text>,
+        addresses -> Jsonb,
+        emails -> Jsonb,
+        phones -> Jsonb,
+        preferred_language -> Text,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    claims (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        creditor_id -> Uuid,
+        debtor_id -> Uuid,
+        external_reference -> Text,
+        currency -> Text,
+        state -> Text,
+        principal_total -> Numeric,
+        paid_total -> Numeric,
+        dispute -> Nullable<Jsonb>,
+        promise -> Nullable<Jsonb>,
+        closure -> Nullable<Jsonb>,
+        next_action_at -> Nullable<Timestamptz>,
+        version -> Int8,
+        head_hash -> Bytea,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    invoices (claim_id, position) {
+        claim_id -> Uuid,
+        position -> Int4,
+        tenant_id -> Uuid,
+        number -> Text,
+        issue_date -> Date,
+        service_completion_date -> Nullable<Date>,
+        due_date -> Date,
+        amount -> Numeric,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        claim_id -> Uuid,
+        amount -> Numeric,
+        value_date -> Date,
+        method -> Text,
+        reference -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    claim_events (claim_id, seq) {
+        claim_id -> Uuid,
+        seq -> Int8,
+        tenant_id -> Uuid,
+        kind -> Text,
+        occurred_at -> Timestamptz,
+        actor -> Text,
+        payload -> Jsonb,
+        prev_hash -> Bytea,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (tenant_id, request_id) {
+        tenant_id -> Uuid,
+        request_id -> Text,
+        method -> Text,
+        request_hash -> Bytea,
+        response -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(api_keys -> tenants (tenant_id));
+diesel::joinable!(invoices -> claims (claim_id));
+diesel::joinable!(payments -> claims (claim_id));
+diesel::joinable!(claim_events -> claims (claim_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    api_keys,
+    creditors,
+    debtors,
+    claims,
+    invoices,
+    payments,
+    claim_events,
+    idempotency_keys,
+);

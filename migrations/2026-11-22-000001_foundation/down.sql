@@ -1,0 +1,9 @@
+DROP TABLE idempotency_keys;
+DROP TABLE claim_events;
+DROP TABLE payments;
+DROP TABLE invoices;
+DROP TABLE claims;
+DROP TABLE debtors;
+DROP TABLE creditors;
+DROP TABLE api_keys;
+DROP TABLE tenants;

@@ -1,0 +1,920 @@
+//! Wire ↔ domain. Parsing collects every bad field into `BadRequest` violations (parse, don't
+//! validate: what leaves here is a typed domain value); rendering never fails.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use prost_types::Timestamp;
+use recouvre_domain::claim::FieldViolation;
+use recouvre_domain::identifiers::{
+    Bic, CountryCode, Email, Iban, Phone, PostalCode, Siren, Siret, VatNumber,
+};
+use recouvre_domain::{
+    Address, ApiKeyId, Claim, ClaimId, ClaimState, ClosureKind, ContactChannel, ContactDirection,
+    ContactOutcome, Creditor, CreditorId, Currency, Debtor, DebtorId, DebtorKind,
+    DisputeResolution, Invoice, Language, Money, Now, PaymentMethod, Role, Stage, StoredEvent,
+};
+use recouvre_store::access::ApiKey;
+
+use super::pb;
+use crate::app::{AppError, etag};
+
+/// Collects field violations while parsing a request.
+#[derive(Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    /// Records `result`'s error under `field`, returning the value when valid.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: impl Into<String>,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(FieldViolation::new(field, e.to_string()));
+                None
+            }
+        }
+    }
+
+    /// Records a violation.
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+
+    /// Err with every violation, if any.
+    pub fn finish(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self.0))
+        }
+    }
+}
+
+/// Parses a required id.
+pub fn id<T>(field: &str, raw: &str, make: fn(&str) -> Option<T>) -> Result<T, AppError> {
+    if raw.is_empty() {
+        return Err(AppError::invalid(field, "is required"));
+    }
+    make(raw).ok_or_else(|| AppError::invalid(field, "is not a valid id (UUID)"))
+}
+
+pub fn claim_id(field: &str, raw: &str) -> Result<ClaimId, AppError> {
+    id(field, raw, ClaimId::parse)
+}
+pub fn creditor_id(field: &str, raw: &str) -> Result<CreditorId, AppError> {
+    id(field, raw, CreditorId::parse)
+}
+pub fn debtor_id(field: &str, raw: &str) -> Result<DebtorId, AppError> {
+    id(field, raw, DebtorId::parse)
+}
+pub fn api_key_id(field: &str, raw: &str) -> Result<ApiKeyId, AppError> {
+    id(field, raw, ApiKeyId::parse)
+}
+
+fn uuid_or_violation<T>(
+    v: &mut Violations,
+    field: &str,
+    raw: &str,
+    make: fn(&str) -> Option<T>,
+) -> Option<T> {
+    if raw.is_empty() {
+        v.add(field, "is required");
+        None
+    } else {
+        let parsed = make(raw);
+        if parsed.is_none() {
+            v.add(field, "is not a valid id (UUID)");
+        }
+        parsed
+    }
+}
+
+/// Parses a calendar date; `None` when unset.
+pub fn date(
+    v: &mut Violations,
+    field: &str,
+    d: Option<&pb::google::r#type::Date>,
+    required: bool,
+) -> Option<NaiveDate> {
+    match d {
+        None => {
+            if required {
+                v.add(field, "is required");
+            }
+            None
+        }
+        Some(d) => {
+            let parsed = u32::try_from(d.month)
+                .ok()
+                .zip(u32::try_from(d.day).ok())
+                .and_then(|(m, day)| NaiveDate::from_ymd_opt(d.year, m, day))
+                .filter(|x| (1900..=9999).contains(&x.year()));
+            if parsed.is_none() {
+                v.add(
+                    field,
+                    "is not a valid calendar date (year 1900-9999, month, day)",
+                );
+            }
+            parsed
+        }
+    }
+}
+
+pub fn date_pb(d: NaiveDate) -> pb::google::r#type::Date {
+    pb::google::r#type::Date {
+        year: d.year(),
+        month: d.month() as i32,
+        day: d.day() as i32,
+    }
+}
+
+pub fn timestamp(t: DateTime<Utc>) -> Timestamp {
+    Timestamp {
+        seconds: t.timestamp(),
+        nanos: t.timestamp_subsec_nanos() as i32,
+    }
+}
+
+pub fn from_timestamp(v: &mut Violations, field: &str, t: &Timestamp) -> Option<DateTime<Utc>> {
+    let parsed = u32::try_from(t.nanos)
+        .ok()
+        .and_then(|n| DateTime::from_timestamp(t.seconds, n));
+    if parsed.is_none() {
+        v.add(field, "is not a valid timestamp");
+    }
+    parsed
+}
+
+/// Parses money in `currency` (when known) or in its own currency code.
+pub fn money(
+    v: &mut Violations,
+    field: &str,
+    m: Option<&pb::Money>,
+    currency: Option<Currency>,
+) -> Option<Money> {
+    let Some(m) = m else {
+        v.add(field, "is required");
+        return None;
+    };
+    let own = v.check(
+        format!("{field}.currency_code"),
+        Currency::parse(&m.currency_code),
+    )?;
+    if let Some(expected) = currency
+        && expected != own
+    {
+        v.add(
+            format!("{field}.currency_code"),
+            format!("must be the claim's currency {}", expected.code()),
+        );
+        return None;
+    }
+    v.check(format!("{field}.amount"), Money::parse_in(&m.amount, own))
+}
+
+pub fn money_pb(m: Money) -> pb::Money {
+    pb::Money {
+        currency_code: m.currency().code().to_owned(),
+        amount: m.to_amount_string(),
+    }
+}
+
+fn text(v: &mut Violations, field: &str, raw: &str, required: bool, max: usize) -> Option<String> {
+    let t = raw.trim();
+    if required && t.is_empty() {
+        v.add(field, "is required");
+        None
+    } else if t.chars().count() > max {
+        v.add(field, format!("must be at most {max} characters"));
+        None
+    } else {
+        Some(t.to_owned())
+    }
+}
+
+fn optional<T, E: std::fmt::Display>(
+    v: &mut Violations,
+    field: &str,
+    raw: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Option<T> {
+    if raw.trim().is_empty() {
+        None
+    } else {
+        v.check(field, parse(raw))
+    }
+}
+
+/// Parses a postal address.
+pub fn address(v: &mut Violations, field: &str, a: Option<&pb::PostalAddress>) -> Option<Address> {
+    let Some(a) = a else {
+        v.add(field, "is required");
+        return None;
+    };
+    let mut lines = Vec::new();
+    if a.address_lines.is_empty() || a.address_lines.len() > 4 {
+        v.add(format!("{field}.address_lines"), "must have 1 to 4 lines");
+    }
+    for (i, line) in a.address_lines.iter().enumerate() {
+        if let Some(l) = text(v, &format!("{field}.address_lines[{i}]"), line, true, 100) {
+            lines.push(l);
+        }
+    }
+    let city = text(v, &format!("{field}.locality"), &a.locality, true, 100);
+    let country = v.check(
+        format!("{field}.region_code"),
+        CountryCode::parse(&a.region_code),
+    );
+    let postal_code = country.as_ref().and_then(|c| {
+        v.check(
+            format!("{field}.postal_code"),
+            PostalCode::parse(c, &a.postal_code),
+        )
+    });
+    Some(Address {
+        lines,
+        postal_code: postal_code?,
+        city: city?,
+        country: country?,
+    })
+}
+
+pub fn address_pb(a: &Address) -> pb::PostalAddress {
+    pb::PostalAddress {
+        address_lines: a.lines.clone(),
+        postal_code: a.postal_code.as_str().to_owned(),
+        locality: a.city.clone(),
+        region_code: a.country.as_str().to_owned(),
+    }
+}
+
+/// A placeholder time for values the app layer overwrites (ids, versions, times).
+fn epoch() -> DateTime<Utc> {
+    DateTime::UNIX_EPOCH
+}
+
+/// Which creditor fields an update touches.
+pub const CREDITOR_FIELDS: &[&str] = &[
+    "legal_name",
+    "legal_form",
+    "siren",
+    "siret",
+    "vat_number",
+    "address",
+    "iban",
+    "bic",
+    "contact_email",
+    "contact_phone",
+    "agency_client",
+];
+
+/// Parses the mutable creditor fields named in `mask` (all when empty) onto `target`.
+pub fn apply_creditor(
+    src: &pb::Creditor,
+    mask: &[String],
+    target: &mut Creditor,
+) -> Result<(), AppError> {
+    let mut v = Violations::default();
+    let all = mask.is_empty();
+    for path in mask {
+        if !CREDITOR_FIELDS.contains(&path.as_str()) {
+            v.add(
+                "update_mask",
+                format!("{path} is not a mutable creditor field"),
+            );
+        }
+    }
+    let touches = |f: &str| all || mask.iter().any(|m| m == f);
+    let f = |name: &str| format!("creditor.{name}");
+    if touches("legal_name")
+        && let Some(x) = text(&mut v, &f("legal_name"), &src.legal_name, true, 200)
+    {
+        target.legal_name = x;
+    }
+    if touches("legal_form")
+        && let Some(x) = text(&mut v, &f("legal_form"), &src.legal_form, true, 50)
+    {
+        target.legal_form = x;
+    }
+    if touches("siren") {
+        target.siren = optional(&mut v, &f("siren"), &src.siren, Siren::parse);
+    }
+    if touches("siret") {
+        target.siret = optional(&mut v, &f("siret"), &src.siret, Siret::parse);
+    }
+    if touches("vat_number") {
+        target.vat_number = optional(&mut v, &f("vat_number"), &src.vat_number, VatNumber::parse);
+    }
+    if touches("address")
+        && let Some(a) = address(&mut v, &f("address"), src.address.as_ref())
+    {
+        target.address = a;
+    }
+    if touches("iban") {
+        target.iban = optional(&mut v, &f("iban"), &src.iban, Iban::parse);
+    }
+    if touches("bic") {
+        target.bic = optional(&mut v, &f("bic"), &src.bic, Bic::parse);
+    }
+    if touches("contact_email") {
+        target.contact_email = optional(
+            &mut v,
+            &f("contact_email"),
+            &src.contact_email,
+            Email::parse,
+        );
+    }
+    if touches("contact_phone") {
+        target.contact_phone = optional(
+            &mut v,
+            &f("contact_phone"),
+            &src.contact_phone,
+            Phone::parse,
+        );
+    }
+    if touches("agency_client") {
+        target.agency_client = src.agency_client;
+    }
+    if let (Some(siren), Some(siret)) = (&target.siren, &target.siret)
+        && siret.siren() != *siren
+    {
+        v.add(
+            f("siret"),
+            "its first 9 digits must be the creditor's SIREN",
+        );
+    }
+    v.finish()
+}
+
+/// Parses a new creditor; the app sets its id, version and times.
+pub fn new_creditor(src: Option<&pb::Creditor>) -> Result<Creditor, AppError> {
+    let src = src.ok_or_else(|| AppError::invalid("creditor", "is required"))?;
+    // Every field is parsed onto a blank creditor; the address, being required, is replaced
+    // or reported.
+    let mut creditor = Creditor {
+        id: CreditorId(uuid::Uuid::nil()),
+        legal_name: String::new(),
+        legal_form: String::new(),
+        siren: None,
+        siret: None,
+        vat_number: None,
+        address: Address {
+            lines: vec![],
+            postal_code: placeholder_postal(),
+            city: String::new(),
+            country: placeholder_country(),
+        },
+        iban: None,
+        bic: None,
+        contact_email: None,
+        contact_phone: None,
+        agency_client: false,
+        version: 0,
+        created_at: epoch(),
+        updated_at: epoch(),
+    };
+    apply_creditor(src, &[], &mut creditor)?;
+    Ok(creditor)
+}
+
+fn placeholder_country() -> CountryCode {
+    CountryCode::parse("FR").unwrap_or_else(|_| unreachable!("FR is a country"))
+}
+
+fn placeholder_postal() -> PostalCode {
+    PostalCode::parse(&placeholder_country(), "75001")
+        .unwrap_or_else(|_| unreachable!("75001 is a French postal code"))
+}
+
+pub fn creditor_pb(c: &Creditor) -> pb::Creditor {
+    pb::Creditor {
+        id: c.id.to_string(),
+        legal_name: c.legal_name.clone(),
+        legal_form: c.legal_form.clone(),
+        siren: c
+            .siren
+            .as_ref()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        siret: c
+            .siret
+            .as_ref()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        vat_number: c
+            .vat_number
+            .as_ref()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        address: Some(address_pb(&c.address)),
+        iban: c
+            .iban
+            .as_ref()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        bic: c
+            .bic
+            .as_ref()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        contact_email: c
+            .contact_email
+            .as_ref()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        contact_phone: c
+            .contact_phone
+            .as_ref()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        agency_client: c.agency_client,
+        etag: etag(c.version),
+        create_time: Some(timestamp(c.created_at)),
+        update_time: Some(timestamp(c.updated_at)),
+    }
+}
+
+/// Which debtor fields an update touches.
+pub const DEBTOR_FIELDS: &[&str] = &[
+    "kind",
+    "legal_name",
+    "given_name",
+    "family_name",
+    "siren",
+    "addresses",
+    "emails",
+    "phones",
+    "language_code",
+];
+
+/// Parses the mutable debtor fields named in `mask` (all when empty) onto `target`, then checks
+/// the debtor as a whole (a business has a legal name, a consumer a family name and no SIREN).
+pub fn apply_debtor(
+    src: &pb::Debtor,
+    mask: &[String],
+    target: &mut Debtor,
+) -> Result<(), AppError> {
+    let mut v = Violations::default();
+    let all = mask.is_empty();
+    for path in mask {
+        if !DEBTOR_FIELDS.contains(&path.as_str()) {
+            v.add(
+                "update_mask",
+                format!("{path} is not a mutable debtor field"),
+            );
+        }
+    }
+    let touches = |f: &str| all || mask.iter().any(|m| m == f);
+    let f = |name: &str| format!("debtor.{name}");
+    if touches("kind") {
+        match pb::DebtorKind::try_from(src.kind) {
+            Ok(pb::DebtorKind::Consumer) => target.kind = DebtorKind::Consumer,
+            Ok(pb::DebtorKind::Business) => target.kind = DebtorKind::Business,
+            Ok(pb::DebtorKind::Unspecified) | Err(_) => {
+                v.add(f("kind"), "must be CONSUMER or BUSINESS")
+            }
+        }
+    }
+    let opt_text = |v: &mut Violations, name: &str, raw: &str| {
+        text(v, &f(name), raw, false, 200).filter(|s| !s.is_empty())
+    };
+    if touches("legal_name") {
+        target.legal_name = opt_text(&mut v, "legal_name", &src.legal_name);
+    }
+    if touches("given_name") {
+        target.given_name = opt_text(&mut v, "given_name", &src.given_name);
+    }
+    if touches("family_name") {
+        target.family_name = opt_text(&mut v, "family_name", &src.family_name);
+    }
+    if touches("siren") {
+        target.siren = optional(&mut v, &f("siren"), &src.siren, Siren::parse);
+    }
+    if touches("addresses") {
+        if src.addresses.is_empty() {
+            v.add(f("addresses"), "at least one postal address is required");
+        } else if src.addresses.len() > 10 {
+            v.add(f("addresses"), "at most 10 addresses");
+        }
+        let parsed: Vec<Option<Address>> = src
+            .addresses
+            .iter()
+            .enumerate()
+            .map(|(i, a)| address(&mut v, &format!("debtor.addresses[{i}]"), Some(a)))
+            .collect();
+        if parsed.iter().all(Option::is_some) {
+            target.addresses = parsed.into_iter().flatten().collect();
+        }
+    }
+    if touches("emails") {
+        let parsed: Vec<Option<Email>> = src
+            .emails
+            .iter()
+            .enumerate()
+            .map(|(i, e)| v.check(format!("debtor.emails[{i}]"), Email::parse(e)))
+            .collect();
+        target.emails = parsed.into_iter().flatten().collect();
+    }
+    if touches("phones") {
+        let parsed: Vec<Option<Phone>> = src
+            .phones
+            .iter()
+            .enumerate()
+            .map(|(i, e)| v.check(format!("debtor.phones[{i}]"), Phone::parse(e)))
+            .collect();
+        target.phones = parsed.into_iter().flatten().collect();
+    }
+    if touches("language_code") {
+        if src.language_code.is_empty() {
+            target.preferred_language = Language::Fr;
+        } else {
+            match Language::parse(&src.language_code) {
+                Some(l) => target.preferred_language = l,
+                None => v.add(f("language_code"), "must be \"fr\" or \"en\""),
+            }
+        }
+    }
+    match target.kind {
+        DebtorKind::Business => {
+            if target.legal_name.is_none() {
+                v.add(f("legal_name"), "is required for a business");
+            }
+        }
+        DebtorKind::Consumer => {
+            if target.family_name.is_none() {
+                v.add(f("family_name"), "is required for a consumer");
+            }
+            if target.siren.is_some() {
+                v.add(f("siren"), "a consumer has no SIREN");
+            }
+        }
+    }
+    v.finish()
+}
+
+/// Parses a new debtor; the app sets its id, version and times.
+pub fn new_debtor(src: Option<&pb::Debtor>) -> Result<Debtor, AppError> {
+    let src = src.ok_or_else(|| AppError::invalid("debtor", "is required"))?;
+    let mut debtor = Debtor {
+        id: DebtorId(uuid::Uuid::nil()),
+        kind: DebtorKind::Consumer,
+        legal_name: None,
+        given_name: None,
+        family_name: None,
+        siren: None,
+        addresses: vec![],
+        emails: vec![],
+        phones: vec![],
+        preferred_language: Language::Fr,
+        version: 0,
+        created_at: epoch(),
+        updated_at: epoch(),
+    };
+    apply_debtor(src, &[], &mut debtor)?;
+    Ok(debtor)
+}
+
+pub fn debtor_pb(d: &Debtor) -> pb::Debtor {
+    pb::Debtor {
+        id: d.id.to_string(),
+        kind: match d.kind {
+            DebtorKind::Consumer => pb::DebtorKind::Consumer,
+            DebtorKind::Business => pb::DebtorKind::Business,
+        } as i32,
+        legal_name: d.legal_name.clone().unwrap_or_default(),
+        given_name: d.given_name.clone().unwrap_or_default(),
+        family_name: d.family_name.clone().unwrap_or_default(),
+        siren: d
+            .siren
+            .as_ref()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        addresses: d.addresses.iter().map(address_pb).collect(),
+        emails: d.emails.iter().map(|e| e.as_str().to_owned()).collect(),
+        phones: d.phones.iter().map(|e| e.as_str().to_owned()).collect(),
+        language_code: d.preferred_language.as_str().to_owned(),
+        etag: etag(d.version),
+        create_time: Some(timestamp(d.created_at)),
+        update_time: Some(timestamp(d.updated_at)),
+    }
+}
+
+/// Parses the claim of a CreateClaim request.
+pub fn new_claim(src: Option<&pb::Claim>) -> Result<recouvre_domain::NewClaim, AppError> {
+    let src = src.ok_or_else(|| AppError::invalid("claim", "is required"))?;
+    let mut v = Violations::default();
+    let creditor_id = uuid_or_violation(
+        &mut v,
+        "claim.creditor_id",
+        &src.creditor_id,
+        CreditorId::parse,
+    );
+    let debtor_id = uuid_or_violation(&mut v, "claim.debtor_id", &src.debtor_id, DebtorId::parse);
+    let currency = v.check("claim.currency_code", Currency::parse(&src.currency_code));
+    let mut invoices = Vec::new();
+    if src.invoices.is_empty() {
+        v.add("claim.invoices", "at least one invoice is required");
+    }
+    for (i, inv) in src.invoices.iter().enumerate() {
+        let p = |f: &str| format!("claim.invoices[{i}].{f}");
+        let issue = date(&mut v, &p("issue_date"), inv.issue_date.as_ref(), true);
+        let done = date(
+            &mut v,
+            &p("service_completion_date"),
+            inv.service_completion_date.as_ref(),
+            false,
+        );
+        let due = date(&mut v, &p("due_date"), inv.due_date.as_ref(), true);
+        let amount = money(&mut v, &p("amount"), inv.amount.as_ref(), currency);
+        if let (Some(issue_date), Some(due_date), Some(amount)) = (issue, due, amount) {
+            invoices.push(Invoice {
+                number: inv.number.clone(),
+                issue_date,
+                service_completion_date: done,
+                due_date,
+                amount,
+            });
+        }
+    }
+    v.finish()?;
+    match (creditor_id, debtor_id, currency) {
+        (Some(creditor_id), Some(debtor_id), Some(currency)) => Ok(recouvre_domain::NewClaim {
+            creditor_id,
+            debtor_id,
+            external_reference: src.external_reference.clone(),
+            currency,
+            invoices,
+        }),
+        _ => Err(AppError::invalid("claim", "is invalid")),
+    }
+}
+
+/// Prefixes the domain's field paths with the request field holding them.
+pub fn prefix_fields(e: AppError, prefix: &str) -> AppError {
+    match e {
+        AppError::Domain(recouvre_domain::ClaimError::Invalid(list)) => AppError::Invalid(
+            list.into_iter()
+                .map(|x| FieldViolation::new(format!("{prefix}{}", x.field), x.description))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+pub fn state_pb(s: ClaimState) -> pb::ClaimState {
+    match s {
+        ClaimState::Open(Stage::Amicable) => pb::ClaimState::Amicable,
+        ClaimState::Open(Stage::FormalNotice) => pb::ClaimState::FormalNotice,
+        ClaimState::Open(Stage::Legal) => pb::ClaimState::Legal,
+        ClaimState::Closed(ClosureKind::Paid) => pb::ClaimState::Paid,
+        ClaimState::Closed(ClosureKind::Settled) => pb::ClaimState::Settled,
+        ClaimState::Closed(ClosureKind::WrittenOff) => pb::ClaimState::WrittenOff,
+        ClaimState::Closed(ClosureKind::Cancelled) => pb::ClaimState::Cancelled,
+    }
+}
+
+/// Parses a state filter; unspecified means any.
+pub fn state_filter(raw: i32) -> Result<Option<ClaimState>, AppError> {
+    Ok(Some(match pb::ClaimState::try_from(raw) {
+        Ok(pb::ClaimState::Unspecified) => return Ok(None),
+        Ok(pb::ClaimState::Amicable) => ClaimState::Open(Stage::Amicable),
+        Ok(pb::ClaimState::FormalNotice) => ClaimState::Open(Stage::FormalNotice),
+        Ok(pb::ClaimState::Legal) => ClaimState::Open(Stage::Legal),
+        Ok(pb::ClaimState::Paid) => ClaimState::Closed(ClosureKind::Paid),
+        Ok(pb::ClaimState::Settled) => ClaimState::Closed(ClosureKind::Settled),
+        Ok(pb::ClaimState::WrittenOff) => ClaimState::Closed(ClosureKind::WrittenOff),
+        Ok(pb::ClaimState::Cancelled) => ClaimState::Closed(ClosureKind::Cancelled),
+        Err(_) => return Err(AppError::invalid("state", "is not a known claim state")),
+    }))
+}
+
+/// Parses an escalation target.
+pub fn target_stage(raw: i32) -> Result<Stage, AppError> {
+    match pb::ClaimState::try_from(raw) {
+        Ok(pb::ClaimState::FormalNotice) => Ok(Stage::FormalNotice),
+        Ok(pb::ClaimState::Legal) => Ok(Stage::Legal),
+        Ok(
+            pb::ClaimState::Unspecified
+            | pb::ClaimState::Amicable
+            | pb::ClaimState::Paid
+            | pb::ClaimState::Settled
+            | pb::ClaimState::WrittenOff
+            | pb::ClaimState::Cancelled,
+        )
+        | Err(_) => Err(AppError::invalid(
+            "target_state",
+            "must be FORMAL_NOTICE or LEGAL (use CloseClaim to end a claim)",
+        )),
+    }
+}
+
+pub fn closure_kind(raw: i32) -> Result<ClosureKind, AppError> {
+    match pb::ClosureKind::try_from(raw) {
+        Ok(pb::ClosureKind::Paid) => Ok(ClosureKind::Paid),
+        Ok(pb::ClosureKind::Settled) => Ok(ClosureKind::Settled),
+        Ok(pb::ClosureKind::WrittenOff) => Ok(ClosureKind::WrittenOff),
+        Ok(pb::ClosureKind::Cancelled) => Ok(ClosureKind::Cancelled),
+        Ok(pb::ClosureKind::Unspecified) | Err(_) => Err(AppError::invalid(
+            "kind",
+            "must be PAID, SETTLED, WRITTEN_OFF or CANCELLED",
+        )),
+    }
+}
+
+fn closure_kind_pb(k: ClosureKind) -> pb::ClosureKind {
+    match k {
+        ClosureKind::Paid => pb::ClosureKind::Paid,
+        ClosureKind::Settled => pb::ClosureKind::Settled,
+        ClosureKind::WrittenOff => pb::ClosureKind::WrittenOff,
+        ClosureKind::Cancelled => pb::ClosureKind::Cancelled,
+    }
+}
+
+pub fn payment_method(v: &mut Violations, raw: i32) -> Option<PaymentMethod> {
+    let m = match pb::PaymentMethod::try_from(raw) {
+        Ok(pb::PaymentMethod::BankTransfer) => PaymentMethod::BankTransfer,
+        Ok(pb::PaymentMethod::DirectDebit) => PaymentMethod::DirectDebit,
+        Ok(pb::PaymentMethod::Card) => PaymentMethod::Card,
+        Ok(pb::PaymentMethod::Cheque) => PaymentMethod::Cheque,
+        Ok(pb::PaymentMethod::Cash) => PaymentMethod::Cash,
+        Ok(pb::PaymentMethod::Other) => PaymentMethod::Other,
+        Ok(pb::PaymentMethod::Unspecified) | Err(_) => {
+            v.add("method", "is required");
+            return None;
+        }
+    };
+    Some(m)
+}
+
+pub fn contact_channel(v: &mut Violations, raw: i32) -> Option<ContactChannel> {
+    Some(match pb::ContactChannel::try_from(raw) {
+        Ok(pb::ContactChannel::Letter) => ContactChannel::Letter,
+        Ok(pb::ContactChannel::Email) => ContactChannel::Email,
+        Ok(pb::ContactChannel::Sms) => ContactChannel::Sms,
+        Ok(pb::ContactChannel::Phone) => ContactChannel::Phone,
+        Ok(pb::ContactChannel::Visit) => ContactChannel::Visit,
+        Ok(pb::ContactChannel::Unspecified) | Err(_) => {
+            v.add("channel", "is required");
+            return None;
+        }
+    })
+}
+
+pub fn contact_direction(v: &mut Violations, raw: i32) -> Option<ContactDirection> {
+    Some(match pb::ContactDirection::try_from(raw) {
+        Ok(pb::ContactDirection::Outbound) => ContactDirection::Outbound,
+        Ok(pb::ContactDirection::Inbound) => ContactDirection::Inbound,
+        Ok(pb::ContactDirection::Unspecified) | Err(_) => {
+            v.add("direction", "is required");
+            return None;
+        }
+    })
+}
+
+pub fn contact_outcome(v: &mut Violations, raw: i32) -> Option<ContactOutcome> {
+    Some(match pb::ContactOutcome::try_from(raw) {
+        Ok(pb::ContactOutcome::Sent) => ContactOutcome::Sent,
+        Ok(pb::ContactOutcome::Delivered) => ContactOutcome::Delivered,
+        Ok(pb::ContactOutcome::Undeliverable) => ContactOutcome::Undeliverable,
+        Ok(pb::ContactOutcome::Reached) => ContactOutcome::Reached,
+        Ok(pb::ContactOutcome::NoAnswer) => ContactOutcome::NoAnswer,
+        Ok(pb::ContactOutcome::LeftMessage) => ContactOutcome::LeftMessage,
+        Ok(pb::ContactOutcome::Refused) => ContactOutcome::Refused,
+        Ok(pb::ContactOutcome::WrongContact) => ContactOutcome::WrongContact,
+        Ok(pb::ContactOutcome::Unspecified) | Err(_) => {
+            v.add("outcome", "is required");
+            return None;
+        }
+    })
+}
+
+pub fn dispute_resolution(raw: i32) -> Result<DisputeResolution, AppError> {
+    match pb::DisputeResolution::try_from(raw) {
+        Ok(pb::DisputeResolution::CreditorUpheld) => Ok(DisputeResolution::CreditorUpheld),
+        Ok(pb::DisputeResolution::DebtorUpheld) => Ok(DisputeResolution::DebtorUpheld),
+        Ok(pb::DisputeResolution::Withdrawn) => Ok(DisputeResolution::Withdrawn),
+        Ok(pb::DisputeResolution::Unspecified) | Err(_) => Err(AppError::invalid(
+            "resolution",
+            "must be CREDITOR_UPHELD, DEBTOR_UPHELD or WITHDRAWN",
+        )),
+    }
+}
+
+pub fn role(raw: i32) -> Result<Role, AppError> {
+    match pb::Role::try_from(raw) {
+        Ok(pb::Role::Legal) => Ok(Role::Legal),
+        Ok(pb::Role::Agent) => Ok(Role::Agent),
+        Ok(pb::Role::Admin) => Ok(Role::Admin),
+        Ok(pb::Role::Unspecified) | Err(_) => Err(AppError::invalid(
+            "api_key.role",
+            "must be LEGAL, AGENT or ADMIN",
+        )),
+    }
+}
+
+pub fn role_pb(r: Role) -> pb::Role {
+    match r {
+        Role::Legal => pb::Role::Legal,
+        Role::Agent => pb::Role::Agent,
+        Role::Admin => pb::Role::Admin,
+    }
+}
+
+pub fn api_key_pb(k: &ApiKey, token: Option<&str>) -> pb::ApiKey {
+    pb::ApiKey {
+        id: k.id.to_string(),
+        role: role_pb(k.role) as i32,
+        label: k.label.clone(),
+        token: token.unwrap_or_default().to_owned(),
+        create_time: Some(timestamp(k.created_at)),
+        revoke_time: k.revoked_at.map(timestamp),
+    }
+}
+
+/// Renders a claim as seen at `now` (holds and broken promises depend on the date).
+pub fn claim_pb(c: &Claim, now: Now) -> pb::Claim {
+    let mut holds = Vec::new();
+    if c.dispute.is_some() {
+        holds.push(pb::Hold::Dispute as i32);
+    }
+    if c.promise.as_ref().is_some_and(|p| p.due_date >= now.today) {
+        holds.push(pb::Hold::PromiseToPay as i32);
+    }
+    pb::Claim {
+        id: c.id.to_string(),
+        creditor_id: c.creditor_id.to_string(),
+        debtor_id: c.debtor_id.to_string(),
+        external_reference: c.external_reference.clone(),
+        currency_code: c.currency.code().to_owned(),
+        invoices: c
+            .invoices
+            .iter()
+            .map(|i| pb::Invoice {
+                number: i.number.clone(),
+                issue_date: Some(date_pb(i.issue_date)),
+                service_completion_date: i.service_completion_date.map(date_pb),
+                due_date: Some(date_pb(i.due_date)),
+                amount: Some(money_pb(i.amount)),
+            })
+            .collect(),
+        state: state_pb(c.state) as i32,
+        principal_total: Some(money_pb(c.principal_total)),
+        paid_total: Some(money_pb(c.paid_total)),
+        balance: Some(money_pb(c.balance())),
+        holds,
+        dispute: c.dispute.as_ref().map(|d| pb::Dispute {
+            reason: d.reason.clone(),
+            open_time: Some(timestamp(d.opened_at)),
+        }),
+        promise: c.promise.as_ref().map(|p| pb::PromiseToPay {
+            amount: Some(money_pb(p.amount)),
+            due_date: Some(date_pb(p.due_date)),
+            paid: Some(money_pb(p.paid)),
+            broken: p.due_date < now.today,
+        }),
+        closure: c.closure.as_ref().map(|x| pb::Closure {
+            kind: closure_kind_pb(x.kind) as i32,
+            reason: x.reason.clone(),
+            close_time: Some(timestamp(x.closed_at)),
+        }),
+        next_action_time: c.next_action_at.map(timestamp),
+        event_count: c.version,
+        etag: etag(c.version),
+        create_time: Some(timestamp(c.created_at)),
+        update_time: Some(timestamp(c.updated_at)),
+    }
+}
+
+fn event_kind_pb(kind: &str) -> pb::ClaimEventKind {
+    match kind {
+        "claim_created" => pb::ClaimEventKind::ClaimCreated,
+        "payment_recorded" => pb::ClaimEventKind::PaymentRecorded,
+        "contact_recorded" => pb::ClaimEventKind::ContactRecorded,
+        "dispute_opened" => pb::ClaimEventKind::DisputeOpened,
+        "dispute_resolved" => pb::ClaimEventKind::DisputeResolved,
+        "promise_recorded" => pb::ClaimEventKind::PromiseRecorded,
+        "promise_kept" => pb::ClaimEventKind::PromiseKept,
+        "promise_broken" => pb::ClaimEventKind::PromiseBroken,
+        "escalated" => pb::ClaimEventKind::Escalated,
+        "claim_closed" => pb::ClaimEventKind::ClaimClosed,
+        _ => pb::ClaimEventKind::Unspecified,
+    }
+}
+
+pub fn event_pb(e: &StoredEvent) -> pb::ClaimEvent {
+    let mut payload = String::new();
+    recouvre_domain::events::canonical_json(&e.payload, &mut payload);
+    pb::ClaimEvent {
+        claim_id: e.claim_id.to_string(),
+        sequence: e.seq,
+        kind: event_kind_pb(&e.kind) as i32,
+        kind_name: e.kind.clone(),
+        occur_time: Some(timestamp(e.occurred_at)),
+        actor: e.actor.clone(),
+        payload_json: payload,
+        previous_hash: hex::encode(e.prev_hash),
+        hash: hex::encode(e.hash),
+    }
+}

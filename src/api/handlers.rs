@@ -1,0 +1,518 @@
+//! One handler per RPC: authenticate, parse, call the use case, render.
+
+use recouvre_domain::{Contact, Payment, PaymentId};
+use recouvre_store::claims::ClaimFilter;
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, Violations, claim_pb, prefix_fields};
+use super::pb::api_key_service_server::ApiKeyService;
+use super::pb::claim_service_server::ClaimService;
+use super::pb::creditor_service_server::CreditorService;
+use super::pb::debtor_service_server::DebtorService;
+use super::{Api, pb};
+use crate::app::{AppError, Mutation};
+
+type Reply<T> = Result<Response<T>, Status>;
+
+fn missing(what: &str) -> Status {
+    AppError::invalid(what, "is invalid").into()
+}
+
+#[tonic::async_trait]
+impl ClaimService for Api {
+    async fn create_claim(&self, request: Request<pb::CreateClaimRequest>) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let m = Mutation::of("CreateClaim", &r.request_id, &r)?;
+        let new = convert::new_claim(r.claim.as_ref())?;
+        let claim = self
+            .app
+            .create_claim(&p, &m, new, claim_pb)
+            .await
+            .map_err(|e| prefix_fields(e, "claim."))?;
+        Ok(Response::new(claim))
+    }
+
+    async fn get_claim(&self, request: Request<pb::GetClaimRequest>) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        let id = convert::claim_id("id", &request.get_ref().id)?;
+        let claim = self.app.get_claim(&p, id).await?;
+        Ok(Response::new(claim_pb(&claim, self.app.now())))
+    }
+
+    async fn list_claims(
+        &self,
+        request: Request<pb::ListClaimsRequest>,
+    ) -> Reply<pb::ListClaimsResponse> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let mut v = Violations::default();
+        let creditor_id = (!r.creditor_id.is_empty())
+            .then(|| {
+                v.check(
+                    "creditor_id",
+                    convert::creditor_id("creditor_id", &r.creditor_id)
+                        .map_err(|_| "is not a valid id (UUID)"),
+                )
+            })
+            .flatten();
+        let debtor_id = (!r.debtor_id.is_empty())
+            .then(|| {
+                v.check(
+                    "debtor_id",
+                    convert::debtor_id("debtor_id", &r.debtor_id)
+                        .map_err(|_| "is not a valid id (UUID)"),
+                )
+            })
+            .flatten();
+        let next_action_before = r
+            .next_action_before
+            .as_ref()
+            .and_then(|t| convert::from_timestamp(&mut v, "next_action_before", t));
+        v.finish()?;
+        let filter = ClaimFilter {
+            state: convert::state_filter(r.state)?,
+            creditor_id,
+            debtor_id,
+            next_action_before,
+        };
+        let page = self
+            .app
+            .list_claims(&p, &filter, r.page_size, &r.page_token)
+            .await?;
+        let now = self.app.now();
+        Ok(Response::new(pb::ListClaimsResponse {
+            claims: page.claims.iter().map(|c| claim_pb(c, now)).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn list_claim_events(
+        &self,
+        request: Request<pb::ListClaimEventsRequest>,
+    ) -> Reply<pb::ListClaimEventsResponse> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (events, next_page_token) = self
+            .app
+            .list_claim_events(&p, id, r.page_size, &r.page_token)
+            .await?;
+        Ok(Response::new(pb::ListClaimEventsResponse {
+            events: events.iter().map(convert::event_pb).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn verify_claim_events(
+        &self,
+        request: Request<pb::VerifyClaimEventsRequest>,
+    ) -> Reply<pb::VerifyClaimEventsResponse> {
+        let p = self.principal(&request).await?;
+        let id = convert::claim_id("claim_id", &request.get_ref().claim_id)?;
+        let report = self.app.verify_claim_events(&p, id).await?;
+        Ok(Response::new(pb::VerifyClaimEventsResponse {
+            intact: report.broken.is_none(),
+            event_count: report.event_count,
+            head_hash: hex::encode(report.head_hash),
+            first_broken_sequence: report.broken.as_ref().map(|b| b.seq).unwrap_or_default(),
+            reason: report
+                .broken
+                .map(|b| b.reason.to_owned())
+                .unwrap_or_default(),
+        }))
+    }
+
+    async fn record_payment(&self, request: Request<pb::RecordPaymentRequest>) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let m = Mutation::of("RecordPayment", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let mut v = Violations::default();
+        let amount = convert::money(&mut v, "amount", r.amount.as_ref(), None);
+        let value_date = convert::date(&mut v, "value_date", r.value_date.as_ref(), true);
+        let method = convert::payment_method(&mut v, r.method);
+        v.finish()?;
+        let (Some(amount), Some(value_date), Some(method)) = (amount, value_date, method) else {
+            return Err(missing("request"));
+        };
+        let payment_id = PaymentId::new_at(self.app.now().at);
+        let reference = r.reference.trim().to_owned();
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, now| {
+                    c.record_payment(
+                        Payment {
+                            id: payment_id,
+                            amount,
+                            value_date,
+                            method,
+                            reference,
+                        },
+                        now,
+                    )
+                },
+                claim_pb,
+            )
+            .await?;
+        Ok(Response::new(claim))
+    }
+
+    async fn record_contact(&self, request: Request<pb::RecordContactRequest>) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let m = Mutation::of("RecordContact", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let mut v = Violations::default();
+        let channel = convert::contact_channel(&mut v, r.channel);
+        let direction = convert::contact_direction(&mut v, r.direction);
+        let outcome = convert::contact_outcome(&mut v, r.outcome);
+        let occurred = r
+            .occur_time
+            .as_ref()
+            .map(|t| convert::from_timestamp(&mut v, "occur_time", t));
+        v.finish()?;
+        let (Some(channel), Some(direction), Some(outcome)) = (channel, direction, outcome) else {
+            return Err(missing("request"));
+        };
+        let note = r.note.trim().to_owned();
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, now| {
+                    let occurred_at = occurred
+                        .flatten()
+                        .map(crate::app::now_facts)
+                        .map_or(now.at, |n| n.at);
+                    c.record_contact(
+                        Contact {
+                            channel,
+                            direction,
+                            outcome,
+                            note,
+                            occurred_at,
+                        },
+                        now,
+                    )
+                },
+                claim_pb,
+            )
+            .await?;
+        Ok(Response::new(claim))
+    }
+
+    async fn open_dispute(&self, request: Request<pb::OpenDisputeRequest>) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let m = Mutation::of("OpenDispute", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let reason = r.reason.trim().to_owned();
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, now| c.open_dispute(reason, now),
+                claim_pb,
+            )
+            .await?;
+        Ok(Response::new(claim))
+    }
+
+    async fn resolve_dispute(
+        &self,
+        request: Request<pb::ResolveDisputeRequest>,
+    ) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let m = Mutation::of("ResolveDispute", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let resolution = convert::dispute_resolution(r.resolution)?;
+        let note = r.note.trim().to_owned();
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, now| c.resolve_dispute(resolution, note, now),
+                claim_pb,
+            )
+            .await?;
+        Ok(Response::new(claim))
+    }
+
+    async fn record_promise_to_pay(
+        &self,
+        request: Request<pb::RecordPromiseToPayRequest>,
+    ) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let m = Mutation::of("RecordPromiseToPay", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let mut v = Violations::default();
+        let amount = convert::money(&mut v, "amount", r.amount.as_ref(), None);
+        let due_date = convert::date(&mut v, "due_date", r.due_date.as_ref(), true);
+        v.finish()?;
+        let (Some(amount), Some(due_date)) = (amount, due_date) else {
+            return Err(missing("request"));
+        };
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, now| c.record_promise(amount, due_date, now),
+                claim_pb,
+            )
+            .await?;
+        Ok(Response::new(claim))
+    }
+
+    async fn escalate_claim(&self, request: Request<pb::EscalateClaimRequest>) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let m = Mutation::of("EscalateClaim", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let to = convert::target_stage(r.target_state)?;
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, now| c.escalate(to, now),
+                claim_pb,
+            )
+            .await?;
+        Ok(Response::new(claim))
+    }
+
+    async fn close_claim(&self, request: Request<pb::CloseClaimRequest>) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let m = Mutation::of("CloseClaim", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let kind = convert::closure_kind(r.kind)?;
+        let reason = r.reason.trim().to_owned();
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, now| c.close(kind, reason, now),
+                claim_pb,
+            )
+            .await?;
+        Ok(Response::new(claim))
+    }
+}
+
+#[tonic::async_trait]
+impl CreditorService for Api {
+    async fn create_creditor(
+        &self,
+        request: Request<pb::CreateCreditorRequest>,
+    ) -> Reply<pb::Creditor> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        p.require(recouvre_domain::Role::Admin)?;
+        let m = Mutation::of("CreateCreditor", &r.request_id, &r)?;
+        let creditor = convert::new_creditor(r.creditor.as_ref())?;
+        Ok(Response::new(
+            self.app
+                .create_creditor(&p, &m, creditor, convert::creditor_pb)
+                .await?,
+        ))
+    }
+
+    async fn get_creditor(&self, request: Request<pb::GetCreditorRequest>) -> Reply<pb::Creditor> {
+        let p = self.principal(&request).await?;
+        let id = convert::creditor_id("id", &request.get_ref().id)?;
+        Ok(Response::new(convert::creditor_pb(
+            &self.app.get_creditor(&p, id).await?,
+        )))
+    }
+
+    async fn list_creditors(
+        &self,
+        request: Request<pb::ListCreditorsRequest>,
+    ) -> Reply<pb::ListCreditorsResponse> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let (items, next_page_token) = self
+            .app
+            .list_creditors(&p, r.page_size, &r.page_token)
+            .await?;
+        Ok(Response::new(pb::ListCreditorsResponse {
+            creditors: items.iter().map(convert::creditor_pb).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn update_creditor(
+        &self,
+        request: Request<pb::UpdateCreditorRequest>,
+    ) -> Reply<pb::Creditor> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        p.require(recouvre_domain::Role::Admin)?;
+        let m = Mutation::of("UpdateCreditor", &r.request_id, &r)?;
+        let src = r
+            .creditor
+            .clone()
+            .ok_or_else(|| AppError::invalid("creditor", "is required"))?;
+        let id = convert::creditor_id("creditor.id", &src.id)?;
+        let mask = r.update_mask.map(|m| m.paths).unwrap_or_default();
+        let etag = src.etag.clone();
+        let creditor = self
+            .app
+            .update_creditor(
+                &p,
+                &m,
+                id,
+                &etag,
+                |c| convert::apply_creditor(&src, &mask, c),
+                convert::creditor_pb,
+            )
+            .await?;
+        Ok(Response::new(creditor))
+    }
+}
+
+#[tonic::async_trait]
+impl DebtorService for Api {
+    async fn create_debtor(&self, request: Request<pb::CreateDebtorRequest>) -> Reply<pb::Debtor> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        p.require(recouvre_domain::Role::Agent)?;
+        let m = Mutation::of("CreateDebtor", &r.request_id, &r)?;
+        let debtor = convert::new_debtor(r.debtor.as_ref())?;
+        Ok(Response::new(
+            self.app
+                .create_debtor(&p, &m, debtor, convert::debtor_pb)
+                .await?,
+        ))
+    }
+
+    async fn get_debtor(&self, request: Request<pb::GetDebtorRequest>) -> Reply<pb::Debtor> {
+        let p = self.principal(&request).await?;
+        let id = convert::debtor_id("id", &request.get_ref().id)?;
+        Ok(Response::new(convert::debtor_pb(
+            &self.app.get_debtor(&p, id).await?,
+        )))
+    }
+
+    async fn list_debtors(
+        &self,
+        request: Request<pb::ListDebtorsRequest>,
+    ) -> Reply<pb::ListDebtorsResponse> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let (items, next_page_token) = self
+            .app
+            .list_debtors(&p, r.page_size, &r.page_token)
+            .await?;
+        Ok(Response::new(pb::ListDebtorsResponse {
+            debtors: items.iter().map(convert::debtor_pb).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn update_debtor(&self, request: Request<pb::UpdateDebtorRequest>) -> Reply<pb::Debtor> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        p.require(recouvre_domain::Role::Agent)?;
+        let m = Mutation::of("UpdateDebtor", &r.request_id, &r)?;
+        let src = r
+            .debtor
+            .clone()
+            .ok_or_else(|| AppError::invalid("debtor", "is required"))?;
+        let id = convert::debtor_id("debtor.id", &src.id)?;
+        let mask = r.update_mask.map(|m| m.paths).unwrap_or_default();
+        let etag = src.etag.clone();
+        let debtor = self
+            .app
+            .update_debtor(
+                &p,
+                &m,
+                id,
+                &etag,
+                |d| convert::apply_debtor(&src, &mask, d),
+                convert::debtor_pb,
+            )
+            .await?;
+        Ok(Response::new(debtor))
+    }
+}
+
+#[tonic::async_trait]
+impl ApiKeyService for Api {
+    async fn create_api_key(&self, request: Request<pb::CreateApiKeyRequest>) -> Reply<pb::ApiKey> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        p.require(recouvre_domain::Role::Admin)?;
+        let m = Mutation::of("CreateApiKey", &r.request_id, &r)?;
+        let src = r.api_key.unwrap_or_default();
+        let role = convert::role(src.role)?;
+        let label = src.label.trim();
+        if label.is_empty() || label.chars().count() > 200 {
+            return Err(
+                AppError::invalid("api_key.label", "is required, at most 200 characters").into(),
+            );
+        }
+        let key = self
+            .app
+            .create_api_key(&p, &m, role, label, |k, with_token| {
+                convert::api_key_pb(&k.key, with_token.then_some(k.token.as_str()))
+            })
+            .await?;
+        Ok(Response::new(key))
+    }
+
+    async fn list_api_keys(
+        &self,
+        request: Request<pb::ListApiKeysRequest>,
+    ) -> Reply<pb::ListApiKeysResponse> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let (items, next_page_token) = self
+            .app
+            .list_api_keys(&p, r.page_size, &r.page_token)
+            .await?;
+        Ok(Response::new(pb::ListApiKeysResponse {
+            api_keys: items.iter().map(|k| convert::api_key_pb(k, None)).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn revoke_api_key(&self, request: Request<pb::RevokeApiKeyRequest>) -> Reply<pb::ApiKey> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        p.require(recouvre_domain::Role::Admin)?;
+        let m = Mutation::of("RevokeApiKey", &r.request_id, &r)?;
+        let id = convert::api_key_id("id", &r.id)?;
+        let key = self
+            .app
+            .revoke_api_key(&p, &m, id, |k| convert::api_key_pb(k, None))
+            .await?;
+        Ok(Response::new(key))
+    }
+}

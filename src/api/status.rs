@@ -1,0 +1,235 @@
+//! The one place a gRPC status code is chosen. Every [`AppError`] variant is mapped here,
+//! exhaustively, with a stable `ErrorInfo` reason (error reasons are API) and, for invalid
+//! input, one `BadRequest` field violation per bad field. Internal causes are logged, never
+//! sent to the caller.
+
+use std::collections::HashMap;
+
+use recouvre_domain::{ClaimError, Role};
+use recouvre_store::StoreError;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::app::AppError;
+
+/// The `ErrorInfo.domain` of every error Recouvre sends.
+pub const ERROR_DOMAIN: &str = "recouvre.v1";
+
+fn status(
+    code: Code,
+    reason: &str,
+    message: String,
+    metadata: HashMap<String, String>,
+    extra: impl FnOnce(&mut ErrorDetails),
+) -> Status {
+    let mut details = ErrorDetails::new();
+    details.set_error_info(reason, ERROR_DOMAIN, metadata);
+    extra(&mut details);
+    Status::with_error_details(code, message, details)
+}
+
+fn precondition(reason: &str, subject: &str, message: String) -> Status {
+    let description = message.clone();
+    status(
+        Code::FailedPrecondition,
+        reason,
+        message,
+        HashMap::new(),
+        |d| {
+            d.add_precondition_failure_violation(reason, subject, description);
+        },
+    )
+}
+
+fn role_name(role: Role) -> &'static str {
+    role.as_str()
+}
+
+impl From<AppError> for Status {
+    fn from(error: AppError) -> Status {
+        match error {
+            AppError::Invalid(violations) => {
+                let message = match violations.as_slice() {
+                    [one] => format!("Invalid {}: {}.", one.field, one.description),
+                    many => format!("{} fields are invalid.", many.len()),
+                };
+                status(
+                    Code::InvalidArgument,
+                    "INVALID_ARGUMENT",
+                    message,
+                    HashMap::new(),
+                    |d| {
+                        for v in violations {
+                            d.add_bad_request_violation(v.field, v.description);
+                        }
+                    },
+                )
+            }
+            AppError::Domain(e) => domain(e),
+            AppError::NotFound { resource, id } => status(
+                Code::NotFound,
+                "NOT_FOUND",
+                format!("No {resource} {id}."),
+                HashMap::from([
+                    ("resource".to_owned(), resource.to_owned()),
+                    ("id".to_owned(), id.clone()),
+                ]),
+                |d| {
+                    d.set_resource_info(resource, id, "", "not found");
+                },
+            ),
+            AppError::AlreadyExists { reason, message } => {
+                status(Code::AlreadyExists, reason, message, HashMap::new(), |_| {})
+            }
+            AppError::EtagMismatch { current } => status(
+                Code::Aborted,
+                "ETAG_MISMATCH",
+                format!(
+                    "The resource changed since it was read (its etag is now {current}); read it again and retry."
+                ),
+                HashMap::from([("current_etag".to_owned(), current)]),
+                |_| {},
+            ),
+            AppError::RequestIdReused => status(
+                Code::InvalidArgument,
+                "REQUEST_ID_REUSED",
+                "This request_id was already used for a different request; use a new request_id."
+                    .to_owned(),
+                HashMap::new(),
+                |d| {
+                    d.add_bad_request_violation(
+                        "request_id",
+                        "already used for a different request",
+                    );
+                },
+            ),
+            AppError::InvalidPageToken => status(
+                Code::InvalidArgument,
+                "INVALID_PAGE_TOKEN",
+                "The page_token does not belong to this listing.".to_owned(),
+                HashMap::new(),
+                |d| {
+                    d.add_bad_request_violation(
+                        "page_token",
+                        "not a token returned for this listing",
+                    );
+                },
+            ),
+            AppError::Unauthenticated(why) => status(
+                Code::Unauthenticated,
+                "UNAUTHENTICATED",
+                format!("Authentication failed: {why}."),
+                HashMap::new(),
+                |_| {},
+            ),
+            AppError::PermissionDenied { required } => status(
+                Code::PermissionDenied,
+                "PERMISSION_DENIED",
+                format!(
+                    "This method needs an API key with the {} role.",
+                    role_name(required)
+                ),
+                HashMap::from([("required_role".to_owned(), role_name(required).to_owned())]),
+                |_| {},
+            ),
+            AppError::Store(e) => store(e),
+        }
+    }
+}
+
+fn domain(e: ClaimError) -> Status {
+    match e {
+        ClaimError::Invalid(violations) => AppError::Invalid(violations).into(),
+        ClaimError::Closed(state) => precondition(
+            "CLAIM_CLOSED",
+            "claim",
+            format!("The claim is closed ({state}); it accepts no further change."),
+        ),
+        ClaimError::OnHold(hold) => precondition(
+            "CLAIM_ON_HOLD",
+            "claim",
+            format!("The claim is on hold ({hold}); escalation waits until the hold ends."),
+        ),
+        ClaimError::Overpayment { amount, balance } => precondition(
+            "OVERPAYMENT",
+            "amount",
+            format!("The payment of {amount} exceeds the balance of {balance}."),
+        ),
+        ClaimError::PromiseExceedsBalance { amount, balance } => precondition(
+            "PROMISE_EXCEEDS_BALANCE",
+            "amount",
+            format!("The promise of {amount} exceeds the balance of {balance}."),
+        ),
+        ClaimError::DisputeAlreadyOpen => precondition(
+            "DISPUTE_ALREADY_OPEN",
+            "claim",
+            "A dispute is already open on this claim.".to_owned(),
+        ),
+        ClaimError::NoOpenDispute => precondition(
+            "NO_OPEN_DISPUTE",
+            "claim",
+            "No dispute is open on this claim.".to_owned(),
+        ),
+        ClaimError::PromiseAlreadyActive(date) => precondition(
+            "PROMISE_ALREADY_ACTIVE",
+            "claim",
+            format!("A promise to pay is already running until {date}."),
+        ),
+        ClaimError::InvalidTransition { from, to } => precondition(
+            "INVALID_STATE_TRANSITION",
+            "claim",
+            format!("A claim cannot move from {from} to {to}."),
+        ),
+        ClaimError::BalanceOutstanding(balance) => precondition(
+            "BALANCE_OUTSTANDING",
+            "claim",
+            format!("The claim cannot be closed as paid: {balance} is still owed."),
+        ),
+    }
+}
+
+fn store(e: StoreError) -> Status {
+    match e {
+        StoreError::Unavailable(cause) => {
+            tracing::warn!(%cause, "database unavailable");
+            status(
+                Code::Unavailable,
+                "DATABASE_UNAVAILABLE",
+                "The database is unavailable; retry with backoff.".to_owned(),
+                HashMap::new(),
+                |_| {},
+            )
+        }
+        StoreError::Conflict => status(
+            Code::Aborted,
+            "CONCURRENT_UPDATE",
+            "A concurrent change won; retry the request with the same request_id.".to_owned(),
+            HashMap::new(),
+            |_| {},
+        ),
+        StoreError::NotFound => status(
+            Code::NotFound,
+            "NOT_FOUND",
+            "Not found.".to_owned(),
+            HashMap::new(),
+            |_| {},
+        ),
+        StoreError::AlreadyExists(constraint) => status(
+            Code::AlreadyExists,
+            "ALREADY_EXISTS",
+            format!("A resource with the same unique key already exists ({constraint})."),
+            HashMap::new(),
+            |_| {},
+        ),
+        StoreError::Corrupt(cause) | StoreError::Query(cause) => {
+            tracing::error!(%cause, "internal database error");
+            status(
+                Code::Internal,
+                "INTERNAL",
+                "Internal error.".to_owned(),
+                HashMap::new(),
+                |_| {},
+            )
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! Claim use cases.
+
+use recouvre_domain::events::seal;
+use recouvre_domain::{
+    ChainBreak, Claim, ClaimError, ClaimEvent, ClaimId, NewClaim, Now, Role, StoredEvent,
+    verify_chain,
+};
+use recouvre_store::claims::{
+    ClaimFilter, claim_head, find_claim_by_reference, get_claim, insert_claim, insert_events,
+    insert_payment, list_claims, list_events, update_claim,
+};
+use recouvre_store::parties::parties_exist;
+use uuid::Uuid;
+
+use super::tx::Begun;
+use super::{App, AppError, Mutation, Principal, not_found, page_token};
+
+/// The etag of a resource at `version`.
+pub fn etag(version: i64) -> String {
+    format!("v{version}")
+}
+
+pub(crate) fn check_etag(sent: &str, version: i64) -> Result<(), AppError> {
+    let current = etag(version);
+    if sent.is_empty() || sent == current {
+        Ok(())
+    } else {
+        Err(AppError::EtagMismatch { current })
+    }
+}
+
+/// A page of claims.
+#[derive(Debug)]
+pub struct ClaimPage {
+    /// The claims.
+    pub claims: Vec<Claim>,
+    /// Token of the next page; empty on the last.
+    pub next_page_token: String,
+}
+
+/// The result of checking a claim's chain.
+#[derive(Debug)]
+pub struct ChainReport {
+    /// Events checked.
+    pub event_count: i64,
+    /// Head hash recorded on the claim.
+    pub head_hash: [u8; 32],
+    /// The first break, if any.
+    pub broken: Option<ChainBreak>,
+}
+
+impl App {
+    /// Hands over invoices as a new claim (`Role::Agent`).
+    pub async fn create_claim<R: prost::Message + Default>(
+        &self,
+        p: &Principal,
+        m: &Mutation,
+        new: NewClaim,
+        render: impl FnOnce(&Claim, Now) -> R,
+    ) -> Result<R, AppError> {
+        p.require(Role::Agent)?;
+        let mut tx = match self.begin::<R>(p, m).await? {
+            Begun::Replay(r) => return Ok(r),
+            Begun::Fresh(tx) => tx,
+        };
+        let now = tx.now;
+        let actor = p.actor();
+        let result = async {
+            let creditor_id = new.creditor_id;
+            let debtor_id = new.debtor_id;
+            let (mut claim, events) = Claim::open(ClaimId::new_at(now.at), new, now)?;
+            let conn = tx.conn();
+            let (creditor_found, debtor_found) =
+                parties_exist(conn, p.tenant, creditor_id, debtor_id).await?;
+            if !creditor_found {
+                return Err(AppError::NotFound {
+                    resource: "creditor",
+                    id: creditor_id.to_string(),
+                });
+            }
+            if !debtor_found {
+                return Err(AppError::NotFound {
+                    resource: "debtor",
+                    id: debtor_id.to_string(),
+                });
+            }
+            let (sealed, version, head) =
+                seal(claim.id, 0, claim.head_hash, &events, &actor, now.at);
+            claim.version = version;
+            claim.head_hash = head;
+            if !insert_claim(conn, p.tenant, &claim).await? {
+                let existing =
+                    find_claim_by_reference(conn, p.tenant, creditor_id, &claim.external_reference)
+                        .await?
+                        .map(|id| id.to_string())
+                        .unwrap_or_default();
+                return Err(AppError::AlreadyExists {
+                    reason: "EXTERNAL_REFERENCE_EXISTS",
+                    message: format!(
+                        "The creditor already has claim {existing} with external reference {:?}.",
+                        claim.external_reference
+                    ),
+                });
+            }
+            insert_events(conn, p.tenant, &sealed).await?;
+            Ok(render(&claim, now))
+        }
+        .await;
+        tx.finish(result).await
+    }
+
+    /// Applies a lifecycle transition to a claim (`Role::Agent`): locks it, checks the etag,
+    /// runs the pure transition, saves the claim, its payments and the sealed events.
+    pub async fn mutate_claim<R: prost::Message + Default>(
+        &self,
+        p: &Principal,
+        m: &Mutation,
+        id: ClaimId,
+        sent_etag: &str,
+        transition: impl FnOnce(&mut Claim, Now) -> Result<Vec<ClaimEvent>, ClaimError>,
+        render: impl FnOnce(&Claim, Now) -> R,
+    ) -> Result<R, AppError> {
+        p.require(Role::Agent)?;
+        let mut tx = match self.begin::<R>(p, m).await? {
+            Begun::Replay(r) => return Ok(r),
+            Begun::Fresh(tx) => tx,
+        };
+        let now = tx.now;
+        let actor = p.actor();
+        let result = async {
+            let conn = tx.conn();
+            let mut claim = get_claim(conn, p.tenant, id, true)
+                .await
+                .map_err(not_found("claim", id))?;
+            check_etag(sent_etag, claim.version)?;
+            let events = transition(&mut claim, now)?;
+            let (sealed, version, head) = seal(
+                claim.id,
+                claim.version,
+                claim.head_hash,
+                &events,
+                &actor,
+                now.at,
+            );
+            claim.version = version;
+            claim.head_hash = head;
+            for event in &events {
+                if let ClaimEvent::PaymentRecorded { payment, .. } = event {
+                    insert_payment(conn, p.tenant, claim.id, payment, now.at).await?;
+                }
+            }
+            update_claim(conn, p.tenant, &claim).await?;
+            insert_events(conn, p.tenant, &sealed).await?;
+            Ok(render(&claim, now))
+        }
+        .await;
+        tx.finish(result).await
+    }
+
+    /// One claim.
+    pub async fn get_claim(&self, p: &Principal, id: ClaimId) -> Result<Claim, AppError> {
+        p.require(Role::Legal)?;
+        let mut conn = self.conn().await?;
+        get_claim(&mut conn, p.tenant, id, false)
+            .await
+            .map_err(not_found("claim", id))
+    }
+
+    /// A page of claims matching `filter`, in creation order.
+    pub async fn list_claims(
+        &self,
+        p: &Principal,
+        filter: &ClaimFilter,
+        page_size: i32,
+        token: &str,
+    ) -> Result<ClaimPage, AppError> {
+        p.require(Role::Legal)?;
+        let limit = page_token::size(page_size, 50, 500)?;
+        let fingerprint = format!("claims:{filter:?}");
+        let after = page_token::decode(token, &fingerprint)?
+            .map(|b| Uuid::from_slice(&b).map_err(|_| AppError::InvalidPageToken))
+            .transpose()?;
+        let mut conn = self.conn().await?;
+        // One row more than asked tells whether another page exists.
+        let mut claims = list_claims(&mut conn, p.tenant, filter, after, limit + 1).await?;
+        let next_page_token = if claims.len() as i64 > limit {
+            claims.truncate(limit as usize);
+            claims
+                .last()
+                .map(|c| page_token::encode(c.id.0.as_bytes(), &fingerprint))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(ClaimPage {
+            claims,
+            next_page_token,
+        })
+    }
+
+    /// A page of a claim's timeline, and the next page token.
+    pub async fn list_claim_events(
+        &self,
+        p: &Principal,
+        id: ClaimId,
+        page_size: i32,
+        token: &str,
+    ) -> Result<(Vec<StoredEvent>, String), AppError> {
+        p.require(Role::Legal)?;
+        let limit = page_token::size(page_size, 100, 1000)?;
+        let fingerprint = format!("events:{id}");
+        let after = match page_token::decode(token, &fingerprint)? {
+            None => 0,
+            Some(b) => i64::from_be_bytes(b.try_into().map_err(|_| AppError::InvalidPageToken)?),
+        };
+        let mut conn = self.conn().await?;
+        let (version, _) = claim_head(&mut conn, p.tenant, id)
+            .await
+            .map_err(not_found("claim", id))?;
+        let events = list_events(&mut conn, p.tenant, id, after, Some(limit)).await?;
+        let next = match events.last() {
+            Some(last) if last.seq < version => {
+                page_token::encode(&last.seq.to_be_bytes(), &fingerprint)
+            }
+            _ => String::new(),
+        };
+        Ok((events, next))
+    }
+
+    /// Re-computes a claim's chain.
+    pub async fn verify_claim_events(
+        &self,
+        p: &Principal,
+        id: ClaimId,
+    ) -> Result<ChainReport, AppError> {
+        p.require(Role::Legal)?;
+        let mut conn = self.conn().await?;
+        let (version, head_hash) = claim_head(&mut conn, p.tenant, id)
+            .await
+            .map_err(not_found("claim", id))?;
+        let events = list_events(&mut conn, p.tenant, id, 0, None).await?;
+        let event_count = events.len() as i64;
+        let broken = verify_chain(&events, version, &head_hash).err();
+        Ok(ChainReport {
+            event_count,
+            head_hash,
+            broken,
+        })
+    }
+}

@@ -1,0 +1,163 @@
+//! One transaction per mutation, with the request-id ledger in it (AIP-155).
+//!
+//! `begin` opens the transaction and looks the request id up: a request seen before is
+//! answered from the ledger (or refused if its content differs) without running again.
+//! `finish` records the response under the request id and commits, or rolls back on error.
+//! Two concurrent requests with one id: the second's ledger insert waits for the first to
+//! commit, finds the id taken, rolls its own work back and replays the first result.
+
+use diesel_async::{AnsiTransactionManager, TransactionManager};
+use prost::Message;
+use recouvre_domain::{Now, TenantId};
+use recouvre_store::idempotency::{SeenRequest, find_request, record_request};
+use recouvre_store::{Conn, PooledConn};
+use sha2::{Digest, Sha256};
+
+use super::{App, AppError, Principal};
+
+/// What identifies a mutating request: its id, its method and a hash of its content.
+#[derive(Debug, Clone)]
+pub struct Mutation {
+    /// The client's request id.
+    pub request_id: String,
+    /// The gRPC method name.
+    pub method: &'static str,
+    /// SHA-256 of the encoded request.
+    pub fingerprint: [u8; 32],
+}
+
+impl Mutation {
+    /// Describes `request` (its encoding is deterministic: no maps in our messages).
+    pub fn of<M: Message>(
+        method: &'static str,
+        request_id: &str,
+        request: &M,
+    ) -> Result<Self, AppError> {
+        let request_id = request_id.trim();
+        if request_id.is_empty() {
+            return Err(AppError::invalid(
+                "request_id",
+                "is required (a UUID is best)",
+            ));
+        }
+        if request_id.len() > 128 {
+            return Err(AppError::invalid("request_id", "must be at most 128 bytes"));
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(method.as_bytes());
+        hasher.update([0]);
+        hasher.update(request.encode_to_vec());
+        Ok(Mutation {
+            request_id: request_id.to_owned(),
+            method,
+            fingerprint: hasher.finalize().into(),
+        })
+    }
+}
+
+/// An open transaction for one mutation.
+pub(crate) struct Tx<'m> {
+    conn: PooledConn,
+    tenant: TenantId,
+    mutation: &'m Mutation,
+    /// The time of the request, fixed for the whole transaction.
+    pub now: Now,
+}
+
+/// The outcome of [`App::begin`].
+pub(crate) enum Begun<'m, R> {
+    /// A new request: do the work.
+    Fresh(Box<Tx<'m>>),
+    /// Seen before: this is its first result.
+    Replay(R),
+}
+
+fn replay<R: Message + Default>(seen: SeenRequest, m: &Mutation) -> Result<R, AppError> {
+    if seen.method != m.method || seen.request_hash != m.fingerprint {
+        return Err(AppError::RequestIdReused);
+    }
+    let bytes = seen.response.unwrap_or_default();
+    R::decode(bytes.as_slice()).map_err(|e| {
+        AppError::Store(recouvre_store::StoreError::Corrupt(format!(
+            "stored response: {e}"
+        )))
+    })
+}
+
+impl App {
+    /// Opens the transaction of `mutation` for `principal`.
+    pub(crate) async fn begin<'m, R: Message + Default>(
+        &self,
+        principal: &Principal,
+        mutation: &'m Mutation,
+    ) -> Result<Begun<'m, R>, AppError> {
+        let now = self.now();
+        let mut conn = self.conn().await?;
+        AnsiTransactionManager::begin_transaction(&mut *conn).await?;
+        match find_request(&mut conn, principal.tenant, &mutation.request_id).await {
+            Ok(None) => Ok(Begun::Fresh(Box::new(Tx {
+                conn,
+                tenant: principal.tenant,
+                mutation,
+                now,
+            }))),
+            Ok(Some(seen)) => {
+                let _ = AnsiTransactionManager::rollback_transaction(&mut *conn).await;
+                replay(seen, mutation).map(Begun::Replay)
+            }
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(&mut *conn).await;
+                Err(e.into())
+            }
+        }
+    }
+}
+
+impl Tx<'_> {
+    /// The transaction's connection.
+    pub fn conn(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+
+    /// Commits `result` (recording it under the request id) or rolls back.
+    pub async fn finish<R: Message + Default>(
+        mut self,
+        result: Result<R, AppError>,
+    ) -> Result<R, AppError> {
+        let response = match result {
+            Ok(response) => response,
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(&mut *self.conn).await;
+                return Err(e);
+            }
+        };
+        let recorded = record_request(
+            &mut self.conn,
+            self.tenant,
+            &self.mutation.request_id,
+            self.mutation.method,
+            &self.mutation.fingerprint,
+            &response.encode_to_vec(),
+            self.now.at,
+        )
+        .await;
+        match recorded {
+            Ok(true) => {
+                AnsiTransactionManager::commit_transaction(&mut *self.conn).await?;
+                Ok(response)
+            }
+            Ok(false) => {
+                // A concurrent request with this id committed first: ours must not apply.
+                AnsiTransactionManager::rollback_transaction(&mut *self.conn).await?;
+                let seen = find_request(&mut self.conn, self.tenant, &self.mutation.request_id)
+                    .await?
+                    .ok_or(AppError::RequestIdReused)?;
+                replay(seen, self.mutation)
+            }
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(&mut *self.conn).await;
+                Err(e.into())
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Command line and configuration. Every setting is a flag and an environment variable:
+//!
+//! | flag | variable | default | meaning |
+//! |---|---|---|---|
+//! | `--database-url` | `DATABASE_URL` | unset | PostgreSQL to use; unset: a private cluster in `--data-dir` |
+//! | `--data-dir` | `RECOUVRE_DATA_DIR` | `$XDG_DATA_HOME/recouvre` (`~/.local/share/recouvre`) | where the private cluster lives |
+//! | `--listen` | `RECOUVRE_LISTEN` | `127.0.0.1:50051` | gRPC address |
+//! | `--log-format` | `RECOUVRE_LOG_FORMAT` | `text` | `text` or `json` |
+//! | (none) | `RUST_LOG` | `info` | log filter (tracing-subscriber syntax) |
+//! | `--max-message-bytes` | `RECOUVRE_MAX_MESSAGE_BYTES` | `4194304` | largest request/response |
+//! | `--max-concurrent-requests` | `RECOUVRE_MAX_CONCURRENT_REQUESTS` | `512` | requests served at once |
+//! | `--request-timeout-secs` | `RECOUVRE_REQUEST_TIMEOUT_SECS` | `30` | server-side deadline |
+//! | `--db-pool-size` | `RECOUVRE_DB_POOL_SIZE` | `16` | PostgreSQL connections |
+//! | `--tls-cert`, `--tls-key` | `RECOUVRE_TLS_CERT`, `RECOUVRE_TLS_KEY` | unset | PEM files; both set: serve TLS |
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Recouvre: debt collection (recouvrement de créances) back-end.
+#[derive(Debug, Parser)]
+#[command(name = "recouvre", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log format.
+    #[arg(long, env = "RECOUVRE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the gRPC server.
+    Serve(ServeArgs),
+    /// Applies pending database migrations and exits.
+    Migrate(DbArgs),
+    /// Tenants and API keys.
+    Admin {
+        /// Admin action.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Load test of a running server (loopback only): CreateClaim and GetClaim throughput.
+    Bench(crate::bench::BenchArgs),
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// PostgreSQL URL; unset: a private cluster started from the installed binaries.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Directory of the private cluster (used when no database URL is given).
+    #[arg(long, env = "RECOUVRE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// gRPC listen address.
+    #[arg(long, env = "RECOUVRE_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// Largest request or response message, in bytes.
+    #[arg(long, env = "RECOUVRE_MAX_MESSAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+    /// Requests served at once; more wait their turn.
+    #[arg(long, env = "RECOUVRE_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    pub max_concurrent_requests: usize,
+    /// Server-side request deadline, in seconds.
+    #[arg(long, env = "RECOUVRE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// PostgreSQL connections in the pool.
+    #[arg(long, env = "RECOUVRE_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: usize,
+    /// PEM certificate chain; with --tls-key, serve TLS.
+    #[arg(long, env = "RECOUVRE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key; with --tls-cert, serve TLS.
+    #[arg(long, env = "RECOUVRE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// Admin actions, run against the database directly (not over gRPC).
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Creates a tenant and prints its id.
+    CreateTenant {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// `creditor` (collects its own invoices) or `agency` (collects for creditors).
+        #[arg(long, default_value = "creditor")]
+        kind: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Creates an API key and prints its token (shown once).
+    CreateApiKey {
+        /// Tenant id; may be omitted when there is a single tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// `agent`, `legal` or `admin`.
+        #[arg(long)]
+        role: String,
+        /// A label to recognise the key.
+        #[arg(long, default_value = "cli")]
+        label: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Lists tenants.
+    ListTenants {
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}

@@ -1,0 +1,131 @@
+//! The `recouvre` binary: `serve`, `migrate`, `admin …`, `bench`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use recouvre::app::{App, SystemClock, create_api_key, now_facts};
+use recouvre::config::{AdminCommand, Cli, Command, LogFormat, ServeArgs};
+use recouvre::database;
+use recouvre::server::{ServerConfig, bind, serve, shutdown_signal};
+use recouvre_domain::{Role, TenantId, TenantKind};
+use recouvre_store::access::{Tenant, insert_tenant, list_tenants};
+use tracing_subscriber::EnvFilter;
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    match cli.command {
+        Command::Serve(args) => run_serve(args).await,
+        Command::Migrate(db) => {
+            let db = database::open(&db).await?;
+            println!("Migrations applied.");
+            drop(db);
+            Ok(())
+        }
+        Command::Admin { command } => run_admin(command).await,
+        Command::Bench(args) => recouvre::bench::run(args).await,
+    }
+}
+
+async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut db = database::open(&args.db).await?;
+    if let Some(token) = database::bootstrap(&db.url).await? {
+        println!("Created the default tenant. Its admin API key (shown once, keep it):");
+        println!();
+        println!("    {token}");
+        println!();
+    }
+    let pool = recouvre_store::build_pool(&db.url, args.db_pool_size, Duration::from_secs(5))?;
+    let app = App::new(pool, Arc::new(SystemClock));
+    let listener = bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let config = ServerConfig {
+        max_message_bytes: args.max_message_bytes,
+        max_concurrent_requests: args.max_concurrent_requests,
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+        tls: args.tls_cert.zip(args.tls_key),
+        ..ServerConfig::default()
+    };
+    tracing::info!(address = %listener.local_addr()?, tls = config.tls.is_some(), "serving gRPC");
+    let result = serve(app, config, listener, shutdown_signal()).await;
+    if let Some(mut cluster) = db.cluster.take() {
+        tracing::info!("stopping the private PostgreSQL");
+        tokio::task::spawn_blocking(move || cluster.stop()).await??;
+    }
+    result
+}
+
+async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
+    let now = now_facts(chrono::Utc::now());
+    match command {
+        AdminCommand::CreateTenant { name, kind, db } => {
+            let kind = TenantKind::parse(&kind).context("--kind must be creditor or agency")?;
+            let db = database::open(&db).await?;
+            let mut conn = AsyncPgConnection::establish(&db.url).await?;
+            let tenant = Tenant {
+                id: TenantId::new_at(now.at),
+                name,
+                kind,
+                created_at: now.at,
+            };
+            insert_tenant(&mut conn, &tenant).await?;
+            println!("{}", tenant.id);
+        }
+        AdminCommand::CreateApiKey {
+            tenant,
+            role,
+            label,
+            db,
+        } => {
+            let role = Role::parse(&role).context("--role must be agent, legal or admin")?;
+            let db = database::open(&db).await?;
+            let mut conn = AsyncPgConnection::establish(&db.url).await?;
+            let tenant = match tenant {
+                Some(id) => TenantId::parse(&id).context("--tenant is not a tenant id")?,
+                None => {
+                    let tenants = list_tenants(&mut conn).await?;
+                    match tenants.as_slice() {
+                        [only] => only.id,
+                        [] => anyhow::bail!(
+                            "there is no tenant yet: run `recouvre admin create-tenant` first"
+                        ),
+                        _ => anyhow::bail!(
+                            "there are several tenants: name one with --tenant (see `recouvre admin list-tenants`)"
+                        ),
+                    }
+                }
+            };
+            recouvre_store::access::get_tenant(&mut conn, tenant)
+                .await
+                .map_err(|_| anyhow::anyhow!("no tenant {tenant}"))?;
+            let key = create_api_key(&mut conn, tenant, role, &label, now.at)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", key.token);
+        }
+        AdminCommand::ListTenants { db } => {
+            let db = database::open(&db).await?;
+            let mut conn = AsyncPgConnection::establish(&db.url).await?;
+            for t in list_tenants(&mut conn).await? {
+                println!("{}\t{}\t{}", t.id, t.kind.as_str(), t.name);
+            }
+        }
+    }
+    Ok(())
+}

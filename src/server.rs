@@ -1,0 +1,197 @@
+//! The gRPC server: every `recouvre.v1` service, health, reflection, limits, TLS, tracing
+//! and graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
+use tonic_health::ServingStatus;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::api::Api;
+use crate::api::pb::{
+    FILE_DESCRIPTOR_SET, api_key_service_server::ApiKeyServiceServer,
+    claim_service_server::ClaimServiceServer, creditor_service_server::CreditorServiceServer,
+    debtor_service_server::DebtorServiceServer,
+};
+use crate::app::App;
+
+/// How the server listens and protects itself.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest request or response message, in bytes.
+    pub max_message_bytes: usize,
+    /// Requests handled at once across all connections; more wait.
+    pub max_concurrent_requests: usize,
+    /// Deadline of a request when the client sets none (a shorter client deadline wins).
+    pub request_timeout: Duration,
+    /// PEM certificate chain and key, to serve TLS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// How often the database is probed for the health service.
+    pub health_probe_interval: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_message_bytes: 4 * 1024 * 1024,
+            max_concurrent_requests: 512,
+            request_timeout: Duration::from_secs(30),
+            tls: None,
+            health_probe_interval: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Services whose health is reported (besides the server as a whole, "").
+const SERVICE_NAMES: &[&str] = &[
+    "recouvre.v1.ClaimService",
+    "recouvre.v1.CreditorService",
+    "recouvre.v1.DebtorService",
+    "recouvre.v1.ApiKeyService",
+];
+
+async fn database_ok(app: &App) -> bool {
+    use diesel_async::SimpleAsyncConnection;
+    let probe = async {
+        let mut conn = recouvre_store::checkout(app.pool()).await.ok()?;
+        conn.batch_execute("SELECT 1").await.ok()
+    };
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), probe).await,
+        Ok(Some(()))
+    )
+}
+
+/// Serves on `listener` until `shutdown` completes, then drains in-flight requests.
+pub async fn serve(
+    app: App,
+    config: ServerConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    // Health follows the database: NOT_SERVING while it cannot be reached.
+    let probe_app = app.clone();
+    let interval = config.health_probe_interval;
+    let prober = tokio::spawn(async move {
+        let mut last = None;
+        loop {
+            let status = if database_ok(&probe_app).await {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
+            if last != Some(status) {
+                if status == ServingStatus::NotServing {
+                    tracing::warn!("database unreachable: health is NOT_SERVING");
+                } else if last.is_some() {
+                    tracing::info!("database reachable again: health is SERVING");
+                }
+                for name in std::iter::once("").chain(SERVICE_NAMES.iter().copied()) {
+                    reporter.set_service_status(name, status).await;
+                }
+                last = Some(status);
+            }
+            tokio::time::sleep(interval).await;
+        }
+    });
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let api = Api::new(app);
+    let max = config.max_message_bytes;
+    let mut builder = Server::builder()
+        .timeout(config.request_timeout)
+        .tcp_nodelay(true)
+        .http2_keepalive_interval(Some(Duration::from_secs(30)));
+    if let Some((cert, key)) = &config.tls {
+        let identity = Identity::from_pem(std::fs::read(cert)?, std::fs::read(key)?);
+        builder = builder.tls_config(ServerTlsConfig::new().identity(identity))?;
+    }
+    let trace = TraceLayer::new_for_grpc()
+        .make_span_with(|request: &http::Request<_>| {
+            let request_id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            tracing::info_span!("grpc", method = %request.uri().path(), request_id = %request_id)
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
+    let router = builder
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            config.max_concurrent_requests,
+        ))
+        .layer(trace)
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(
+            ClaimServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            CreditorServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            DebtorServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            ApiKeyServiceServer::new(api)
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        );
+    let result = router
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await;
+    prober.abort();
+    result?;
+    Ok(())
+}
+
+/// Resolves when the process gets SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutdown signal received: draining requests");
+}
+
+/// Binds `addr`.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    Ok(TcpListener::bind(addr).await?)
+}
