@@ -300,8 +300,8 @@ impl PgCluster {
     fn initdb(&self, durable: bool) -> Result<(), PgError> {
         // C.UTF-8 gives Unicode-aware lower()/upper() (French names); it exists on every
         // glibc system, but fall back to plain C where it does not (e.g. macOS).
-        let mut last_error = None;
-        for locale in ["C.UTF-8", "C"] {
+        let locales = ["C.UTF-8", "C"];
+        for (i, locale) in locales.iter().enumerate() {
             let mut cmd = self.pg_command("initdb");
             cmd.arg("-D")
                 .arg(&self.data_dir)
@@ -313,16 +313,16 @@ impl PgCluster {
             match run(cmd, None) {
                 Ok(_) => {
                     tracing::info!(data_dir = %self.data_dir.display(), locale, "initialised PostgreSQL cluster");
-                    return Ok(());
+                    break;
                 }
-                Err(e) => {
-                    tracing::debug!(locale, error = %e, "initdb failed");
-                    // initdb removes what it wrote on failure, so the directory is empty again.
-                    last_error = Some(e);
+                // initdb removes what it wrote on failure, so the directory is empty again.
+                Err(e) if i + 1 < locales.len() => {
+                    tracing::debug!(locale, error = %e, "initdb failed; trying the next locale");
                 }
+                Err(e) => return Err(e),
             }
         }
-        Err(last_error.unwrap_or(PgError::BinariesNotFound("initdb".to_owned())))
+        Ok(())
     }
 
     /// Deals with what a previous server on this data directory left behind.

@@ -67,7 +67,11 @@ fn start(binaries: &PgBinaries, data: &Path) -> Result<u16, String> {
             // A cluster left by a crash or by another PostgreSQL major version: it only held
             // test databases, start afresh.
             eprintln!("recouvre_test_db: recreating the test cluster after: {first}");
-            fs::remove_dir_all(data).map_err(|e| io_error(data, e))?;
+            match fs::remove_dir_all(data) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error(data, e)),
+            }
             PgCluster::start_with(binaries.clone(), data, options)
                 .map(PgCluster::detach)
                 .map_err(|e| format!("cannot start the test PostgreSQL cluster: {e}"))
