@@ -468,11 +468,15 @@ pub fn apply_debtor(
     }
     let touches = |f: &str| all || mask.iter().any(|m| m == f);
     let f = |name: &str| format!("debtor.{name}");
+    // Without a valid kind the kind-specific rules below cannot be judged: checking them
+    // against the placeholder kind would report fields that are not wrong.
+    let mut kind_known = true;
     if touches("kind") {
         match pb::DebtorKind::try_from(src.kind) {
             Ok(pb::DebtorKind::Consumer) => target.kind = DebtorKind::Consumer,
             Ok(pb::DebtorKind::Business) => target.kind = DebtorKind::Business,
             Ok(pb::DebtorKind::Unspecified) | Err(_) => {
+                kind_known = false;
                 v.add(f("kind"), "must be CONSUMER or BUSINESS")
             }
         }
@@ -537,6 +541,7 @@ pub fn apply_debtor(
         }
     }
     match target.kind {
+        _ if !kind_known => {}
         DebtorKind::Business => {
             if target.legal_name.is_none() {
                 v.add(f("legal_name"), "is required for a business");
@@ -836,10 +841,12 @@ pub fn api_key_pb(k: &ApiKey, token: Option<&str>) -> pb::ApiKey {
 /// Renders a claim as seen at `now` (holds and broken promises depend on the date).
 pub fn claim_pb(c: &Claim, now: Now) -> pb::Claim {
     let mut holds = Vec::new();
-    if c.dispute.is_some() {
+    // A closed claim is on no hold, whatever dispute it ended with.
+    let open = matches!(c.state, ClaimState::Open(_));
+    if open && c.dispute.is_some() {
         holds.push(pb::Hold::Dispute as i32);
     }
-    if c.promise.as_ref().is_some_and(|p| p.due_date >= now.today) {
+    if open && c.promise.as_ref().is_some_and(|p| p.due_date >= now.today) {
         holds.push(pb::Hold::PromiseToPay as i32);
     }
     pb::Claim {

@@ -4,6 +4,7 @@
 mod support;
 
 mod claims;
+mod embedded;
 mod parties;
 mod server;
 mod tenancy;

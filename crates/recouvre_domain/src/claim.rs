@@ -824,7 +824,9 @@ impl Claim {
 
     /// Whether a dispute or a running promise holds escalation.
     pub fn hold(&self, today: NaiveDate) -> Option<&'static str> {
-        if self.dispute.is_some() {
+        if matches!(self.state, ClaimState::Closed(_)) {
+            None
+        } else if self.dispute.is_some() {
             Some("dispute")
         } else if self.promise.as_ref().is_some_and(|p| p.due_date >= today) {
             Some("promise_to_pay")
@@ -877,23 +879,35 @@ impl Claim {
         events
     }
 
+    /// Runs `change` on a copy and keeps it only on success, so a refused transition leaves
+    /// the claim exactly as it was (expiring a promise is part of the change, not a side
+    /// effect of a refusal).
+    fn transact(
+        &mut self,
+        change: impl FnOnce(&mut Claim) -> Result<Vec<ClaimEvent>, ClaimError>,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        let mut next = self.clone();
+        let events = change(&mut next)?;
+        *self = next;
+        Ok(events)
+    }
+
     /// Records a payment (C. civ. art. 1342). Refused on a closed claim and beyond the balance;
     /// counts towards a running promise when valued by its date; closes the claim as paid when
     /// nothing remains owed.
-    pub fn record_payment(
+    fn record_payment_inner(
         &mut self,
         payment: Payment,
         now: Now,
     ) -> Result<Vec<ClaimEvent>, ClaimError> {
         self.ensure_open()?;
+        let mut violations = Vec::new();
         if payment.amount.currency() != self.currency {
-            return Err(ClaimError::field(
+            violations.push(FieldViolation::new(
                 "amount.currency_code",
                 format!("must be the claim's currency {}", self.currency.code()),
             ));
-        }
-        let mut violations = Vec::new();
-        if payment.amount.is_zero() {
+        } else if payment.amount.is_zero() {
             violations.push(FieldViolation::new("amount", "must be greater than zero"));
         }
         if payment.value_date > now.today {
@@ -915,6 +929,15 @@ impl Claim {
                     balance,
                 })?;
         let mut events = Vec::new();
+        // A payment valued after a lapsed promise cannot keep it: the break comes first. One
+        // valued by the promise's date (even if recorded late) counts towards it.
+        if self
+            .promise
+            .as_ref()
+            .is_some_and(|p| payment.value_date > p.due_date)
+        {
+            self.expire_promise(now, &mut events);
+        }
         let mut promise_kept = None;
         if let Some(promise) = &mut self.promise
             && payment.value_date <= promise.due_date
@@ -952,7 +975,7 @@ impl Claim {
     }
 
     /// Records a contact with the debtor (call, letter, visit…).
-    pub fn record_contact(
+    fn record_contact_inner(
         &mut self,
         contact: Contact,
         now: Now,
@@ -987,7 +1010,7 @@ impl Claim {
     }
 
     /// Opens a dispute: a hold on escalation until resolved.
-    pub fn open_dispute(
+    fn open_dispute_inner(
         &mut self,
         reason: String,
         now: Now,
@@ -1012,7 +1035,7 @@ impl Claim {
     }
 
     /// Resolves the open dispute, lifting its hold.
-    pub fn resolve_dispute(
+    fn resolve_dispute_inner(
         &mut self,
         resolution: DisputeResolution,
         note: String,
@@ -1035,7 +1058,7 @@ impl Claim {
     }
 
     /// Records a promise to pay by a date: a hold until then.
-    pub fn record_promise(
+    fn record_promise_inner(
         &mut self,
         amount: Money,
         due_date: NaiveDate,
@@ -1083,7 +1106,7 @@ impl Claim {
 
     /// Moves the claim one stage up: amicable → formal notice → legal. Refused on hold, on a
     /// closed claim, and for any other target than the next stage.
-    pub fn escalate(&mut self, to: Stage, now: Now) -> Result<Vec<ClaimEvent>, ClaimError> {
+    fn escalate_inner(&mut self, to: Stage, now: Now) -> Result<Vec<ClaimEvent>, ClaimError> {
         let from = self.ensure_open()?;
         let mut events = Vec::new();
         self.expire_promise(now, &mut events);
@@ -1108,7 +1131,7 @@ impl Claim {
     }
 
     /// Closes the claim. Closing as paid requires a zero balance.
-    pub fn close(
+    fn close_inner(
         &mut self,
         kind: ClosureKind,
         reason: String,
@@ -1144,6 +1167,75 @@ impl Claim {
             reason,
             closed_at: now.at,
         });
+    }
+}
+
+/// The public transitions: each runs on a copy (see `transact`), so an `Err` leaves the claim
+/// untouched.
+impl Claim {
+    /// Records a payment (C. civ. art. 1342). Refused on a closed claim and beyond the balance;
+    /// counts towards a running promise when valued by its date; closes the claim as paid when
+    /// nothing remains owed.
+    pub fn record_payment(
+        &mut self,
+        payment: Payment,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| c.record_payment_inner(payment, now))
+    }
+
+    /// Records a contact with the debtor (call, letter, visit…).
+    pub fn record_contact(
+        &mut self,
+        contact: Contact,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| c.record_contact_inner(contact, now))
+    }
+
+    /// Opens a dispute: a hold on escalation until resolved.
+    pub fn open_dispute(
+        &mut self,
+        reason: String,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| c.open_dispute_inner(reason, now))
+    }
+
+    /// Resolves the open dispute, lifting its hold.
+    pub fn resolve_dispute(
+        &mut self,
+        resolution: DisputeResolution,
+        note: String,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| c.resolve_dispute_inner(resolution, note, now))
+    }
+
+    /// Records a promise to pay by a date: a hold until then.
+    pub fn record_promise(
+        &mut self,
+        amount: Money,
+        due_date: NaiveDate,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| c.record_promise_inner(amount, due_date, now))
+    }
+
+    /// Moves the claim one stage up: amicable → formal notice → legal. Refused on hold, on a
+    /// closed claim, and for any other target than the next stage.
+    pub fn escalate(&mut self, to: Stage, now: Now) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| c.escalate_inner(to, now))
+    }
+
+    /// Closes the claim. Closing as paid requires a zero balance.
+    pub fn close(
+        &mut self,
+        kind: ClosureKind,
+        reason: String,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| c.close_inner(kind, reason, now))
     }
 }
 
