@@ -386,7 +386,6 @@ struct Limits {
 }
 
 /// What one worker saw.
-#[derive(Default)]
 struct Tally<T> {
     latencies: Vec<Duration>,
     /// Per gRPC code: count and the first message seen.
@@ -414,7 +413,12 @@ where
         let next = next.clone();
         let call = call.clone();
         workers.push(tokio::spawn(async move {
-            let mut tally = Tally::<T>::default();
+            let mut tally = Tally::<T> {
+                latencies: Vec::new(),
+                errors: BTreeMap::new(),
+                cut_off: 0,
+                outputs: Vec::new(),
+            };
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= limits.requests || Instant::now() >= deadline {

@@ -10,6 +10,7 @@
 //! | `--max-message-bytes` | `RECOUVRE_MAX_MESSAGE_BYTES` | `4194304` | largest request/response |
 //! | `--max-concurrent-requests` | `RECOUVRE_MAX_CONCURRENT_REQUESTS` | `512` | requests served at once |
 //! | `--request-timeout-secs` | `RECOUVRE_REQUEST_TIMEOUT_SECS` | `30` | server-side deadline |
+//! | `--drain-timeout-secs` | `RECOUVRE_DRAIN_TIMEOUT_SECS` | `10` | grace for in-flight requests on shutdown |
 //! | `--db-pool-size` | `RECOUVRE_DB_POOL_SIZE` | `16` | PostgreSQL connections |
 //! | `--tls-cert`, `--tls-key` | `RECOUVRE_TLS_CERT`, `RECOUVRE_TLS_KEY` | unset | PEM files; both set: serve TLS |
 
@@ -85,6 +86,9 @@ pub struct ServeArgs {
     /// Server-side request deadline, in seconds.
     #[arg(long, env = "RECOUVRE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// After SIGTERM/SIGINT, seconds in-flight requests get to finish.
+    #[arg(long, env = "RECOUVRE_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
+    pub drain_timeout_secs: u64,
     /// PostgreSQL connections in the pool.
     #[arg(long, env = "RECOUVRE_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,

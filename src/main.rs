@@ -60,6 +60,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         max_concurrent_requests: args.max_concurrent_requests,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
         tls: args.tls_cert.zip(args.tls_key),
+        drain_timeout: Duration::from_secs(args.drain_timeout_secs),
         ..ServerConfig::default()
     };
     tracing::info!(address = %listener.local_addr()?, tls = config.tls.is_some(), "serving gRPC");

@@ -34,6 +34,9 @@ pub struct ServerConfig {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// How often the database is probed for the health service.
     pub health_probe_interval: Duration,
+    /// After the shutdown signal, how long in-flight requests may take to finish before the
+    /// server stops anyway (an idle client keeping its connection open must not hold it up).
+    pub drain_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +47,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             tls: None,
             health_probe_interval: Duration::from_secs(2),
+            drain_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -160,12 +164,29 @@ pub async fn serve(
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         );
-    let result = router
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await;
+    let (draining_tx, draining_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = draining_tx.send(());
+    };
+    let server = router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+    let drain_timeout = config.drain_timeout;
+    let deadline = async move {
+        if draining_rx.await.is_ok() {
+            tokio::time::sleep(drain_timeout).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let result = tokio::select! {
+        result = server => result.map_err(anyhow::Error::from),
+        () = deadline => {
+            tracing::warn!(timeout = ?drain_timeout, "requests still open after the drain timeout: stopping anyway");
+            Ok(())
+        }
+    };
     prober.abort();
-    result?;
-    Ok(())
+    result
 }
 
 /// Resolves when the process gets SIGINT or SIGTERM.

@@ -128,6 +128,14 @@ impl Tx<'_> {
             Ok(response) => response,
             Err(e) => {
                 let _ = AnsiTransactionManager::rollback_transaction(&mut *self.conn).await;
+                // A concurrent request with this id may have committed while we waited on its
+                // locks; our rerun then fails on its effects (stale etag, closed claim, taken
+                // external reference). The retry must get the first result, not that refusal.
+                if let Ok(Some(seen)) =
+                    find_request(&mut self.conn, self.tenant, &self.mutation.request_id).await
+                {
+                    return replay(seen, self.mutation);
+                }
                 return Err(e);
             }
         };

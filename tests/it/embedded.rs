@@ -97,6 +97,7 @@ async fn serve_without_database_url_runs_its_own_postgres_and_keeps_data() {
         .await
         .expect("create creditor with the bootstrap key")
         .into_inner();
+    drop(creditors);
     terminate(child);
     assert_eq!(
         recouvre_pg::running_port(&dir.path().join("pg")).expect("pid file readable"),
@@ -115,6 +116,7 @@ async fn serve_without_database_url_runs_its_own_postgres_and_keeps_data() {
         .expect("the old key and the data survive a restart")
         .into_inner();
     assert_eq!(got, created);
+    drop(creditors);
     terminate(child);
     let printed: Vec<String> = lines.try_iter().collect();
     assert!(
