@@ -8,3 +8,4 @@ mod embedded;
 mod parties;
 mod server;
 mod tenancy;
+mod tls;
