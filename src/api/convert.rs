@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prost_types::Timestamp;
-use recouvre_domain::claim::FieldViolation;
+use recouvre_domain::claim::{FieldViolation, InvoiceParts, claim_violations};
 use recouvre_domain::identifiers::{
     Bic, CountryCode, Email, Iban, Phone, PostalCode, Siren, Siret, VatNumber,
 };
@@ -606,8 +606,12 @@ pub fn debtor_pb(d: &Debtor) -> pb::Debtor {
     }
 }
 
-/// Parses the claim of a CreateClaim request.
-pub fn new_claim(src: Option<&pb::Claim>) -> Result<recouvre_domain::NewClaim, AppError> {
+/// Parses the claim of a CreateClaim request and checks the claim rules on every part that
+/// parsed, so one answer names every bad field, malformed or rule-breaking.
+pub fn new_claim(
+    src: Option<&pb::Claim>,
+    today: NaiveDate,
+) -> Result<recouvre_domain::NewClaim, AppError> {
     let src = src.ok_or_else(|| AppError::invalid("claim", "is required"))?;
     let mut v = Violations::default();
     let creditor_id = uuid_or_violation(
@@ -618,40 +622,56 @@ pub fn new_claim(src: Option<&pb::Claim>) -> Result<recouvre_domain::NewClaim, A
     );
     let debtor_id = uuid_or_violation(&mut v, "claim.debtor_id", &src.debtor_id, DebtorId::parse);
     let currency = v.check("claim.currency_code", Currency::parse(&src.currency_code));
-    let mut invoices = Vec::new();
-    if src.invoices.is_empty() {
-        v.add("claim.invoices", "at least one invoice is required");
-    }
+    let mut parsed = Vec::with_capacity(src.invoices.len());
     for (i, inv) in src.invoices.iter().enumerate() {
         let p = |f: &str| format!("claim.invoices[{i}].{f}");
-        let issue = date(&mut v, &p("issue_date"), inv.issue_date.as_ref(), true);
-        let done = date(
+        let issue_date = date(&mut v, &p("issue_date"), inv.issue_date.as_ref(), true);
+        let service_completion_date = date(
             &mut v,
             &p("service_completion_date"),
             inv.service_completion_date.as_ref(),
             false,
         );
-        let due = date(&mut v, &p("due_date"), inv.due_date.as_ref(), true);
-        let amount = money(&mut v, &p("amount"), inv.amount.as_ref(), currency);
-        if let (Some(issue_date), Some(due_date), Some(amount)) = (issue, due, amount) {
-            invoices.push(Invoice {
-                number: inv.number.clone(),
-                issue_date,
-                service_completion_date: done,
-                due_date,
-                amount,
-            });
+        let due_date = date(&mut v, &p("due_date"), inv.due_date.as_ref(), true);
+        // The amount is parsed in its own currency; the rules compare it with the claim's.
+        let amount = money(&mut v, &p("amount"), inv.amount.as_ref(), None);
+        parsed.push(InvoiceParts {
+            number: &inv.number,
+            issue_date,
+            service_completion_date,
+            due_date,
+            amount,
+        });
+    }
+    for rule in claim_violations(&src.external_reference, &parsed, currency, today) {
+        let field = format!("claim.{}", rule.field);
+        if !v.0.iter().any(|f| f.field == field) {
+            v.add(field, rule.description);
         }
     }
+    let invoices: Vec<Invoice> = parsed
+        .iter()
+        .filter_map(|p| {
+            Some(Invoice {
+                number: p.number.to_owned(),
+                issue_date: p.issue_date?,
+                service_completion_date: p.service_completion_date,
+                due_date: p.due_date?,
+                amount: p.amount?,
+            })
+        })
+        .collect();
     v.finish()?;
     match (creditor_id, debtor_id, currency) {
-        (Some(creditor_id), Some(debtor_id), Some(currency)) => Ok(recouvre_domain::NewClaim {
-            creditor_id,
-            debtor_id,
-            external_reference: src.external_reference.clone(),
-            currency,
-            invoices,
-        }),
+        (Some(creditor_id), Some(debtor_id), Some(currency)) if invoices.len() == parsed.len() => {
+            Ok(recouvre_domain::NewClaim {
+                creditor_id,
+                debtor_id,
+                external_reference: src.external_reference.clone(),
+                currency,
+                invoices,
+            })
+        }
         _ => Err(AppError::invalid("claim", "is invalid")),
     }
 }

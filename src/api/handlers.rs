@@ -22,9 +22,10 @@ fn missing(what: &str) -> Status {
 impl ClaimService for Api {
     async fn create_claim(&self, request: Request<pb::CreateClaimRequest>) -> Reply<pb::Claim> {
         let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
         let r = request.into_inner();
         let m = Mutation::of("CreateClaim", &r.request_id, &r)?;
-        let new = convert::new_claim(r.claim.as_ref())?;
+        let new = convert::new_claim(r.claim.as_ref(), self.app.now().today)?;
         let claim = self
             .app
             .create_claim(&p, &m, new, claim_pb)
@@ -125,6 +126,7 @@ impl ClaimService for Api {
 
     async fn record_payment(&self, request: Request<pb::RecordPaymentRequest>) -> Reply<pb::Claim> {
         let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
         let r = request.into_inner();
         let m = Mutation::of("RecordPayment", &r.request_id, &r)?;
         let id = convert::claim_id("claim_id", &r.claim_id)?;
@@ -165,6 +167,7 @@ impl ClaimService for Api {
 
     async fn record_contact(&self, request: Request<pb::RecordContactRequest>) -> Reply<pb::Claim> {
         let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
         let r = request.into_inner();
         let m = Mutation::of("RecordContact", &r.request_id, &r)?;
         let id = convert::claim_id("claim_id", &r.claim_id)?;
@@ -212,6 +215,7 @@ impl ClaimService for Api {
 
     async fn open_dispute(&self, request: Request<pb::OpenDisputeRequest>) -> Reply<pb::Claim> {
         let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
         let r = request.into_inner();
         let m = Mutation::of("OpenDispute", &r.request_id, &r)?;
         let id = convert::claim_id("claim_id", &r.claim_id)?;
@@ -235,6 +239,7 @@ impl ClaimService for Api {
         request: Request<pb::ResolveDisputeRequest>,
     ) -> Reply<pb::Claim> {
         let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
         let r = request.into_inner();
         let m = Mutation::of("ResolveDispute", &r.request_id, &r)?;
         let id = convert::claim_id("claim_id", &r.claim_id)?;
@@ -259,6 +264,7 @@ impl ClaimService for Api {
         request: Request<pb::RecordPromiseToPayRequest>,
     ) -> Reply<pb::Claim> {
         let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
         let r = request.into_inner();
         let m = Mutation::of("RecordPromiseToPay", &r.request_id, &r)?;
         let id = convert::claim_id("claim_id", &r.claim_id)?;
@@ -285,6 +291,7 @@ impl ClaimService for Api {
 
     async fn escalate_claim(&self, request: Request<pb::EscalateClaimRequest>) -> Reply<pb::Claim> {
         let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
         let r = request.into_inner();
         let m = Mutation::of("EscalateClaim", &r.request_id, &r)?;
         let id = convert::claim_id("claim_id", &r.claim_id)?;
@@ -305,6 +312,7 @@ impl ClaimService for Api {
 
     async fn close_claim(&self, request: Request<pb::CloseClaimRequest>) -> Reply<pb::Claim> {
         let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
         let r = request.into_inner();
         let m = Mutation::of("CloseClaim", &r.request_id, &r)?;
         let id = convert::claim_id("claim_id", &r.claim_id)?;

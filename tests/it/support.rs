@@ -361,3 +361,55 @@ pub fn assert_refused<T: std::fmt::Debug>(
     assert_eq!(reason(&status), expected_reason, "reason of {status:?}");
     status
 }
+
+impl TestApp {
+    /// Signals the server to shut down gracefully, as SIGTERM does: it stops accepting
+    /// connections and drains the requests in flight.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl TestApp {
+    /// A server speaking TLS (the harness's own channel is not connected: TLS tests make
+    /// their own).
+    pub async fn spawn_tls(config: ServerConfig) -> TlsApp {
+        let db = TestDatabase::new().await;
+        let clock = Arc::new(ManualClock(Mutex::new(start_time())));
+        let pool = recouvre_store::build_pool(db.url(), 5, Duration::from_secs(10)).expect("pool");
+        let app = App::new(pool, clock);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = serve(app, config, listener, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TlsApp {
+            addr,
+            _db: db,
+            shutdown: Some(tx),
+        }
+    }
+}
+
+/// A TLS server of [`TestApp::spawn_tls`].
+pub struct TlsApp {
+    pub addr: std::net::SocketAddr,
+    _db: TestDatabase,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TlsApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -12,7 +12,8 @@ use crate::support::TestApp;
 
 #[tokio::test]
 async fn serves_tls_with_the_given_certificate_and_refuses_plaintext() {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("self-signed cert");
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("self-signed cert");
     let dir = tempfile::tempdir().expect("tempdir");
     let cert_path = dir.path().join("cert.pem");
     let key_path = dir.path().join("key.pem");
@@ -36,7 +37,9 @@ async fn serves_tls_with_the_given_certificate_and_refuses_plaintext() {
         .await
         .expect("TLS handshake with the server's certificate");
     let status = HealthClient::new(channel)
-        .check(HealthCheckRequest { service: String::new() })
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
         .await
         .expect("health over TLS")
         .into_inner()
@@ -51,7 +54,9 @@ async fn serves_tls_with_the_given_certificate_and_refuses_plaintext() {
         .await;
     if let Ok(channel) = plaintext {
         let refused = HealthClient::new(channel)
-            .check(HealthCheckRequest { service: String::new() })
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
             .await;
         assert!(refused.is_err(), "a plaintext call must not be served");
     }

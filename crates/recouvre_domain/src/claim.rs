@@ -370,6 +370,134 @@ pub struct Contact {
     pub occurred_at: DateTime<Utc>,
 }
 
+/// The parts of an invoice that parsed, so the claim rules can be checked on a request whose
+/// other parts are malformed, and every bad field be reported at once.
+#[derive(Debug, Clone, Copy)]
+pub struct InvoiceParts<'a> {
+    /// Invoice number as sent.
+    pub number: &'a str,
+    /// Issue date, if it parsed.
+    pub issue_date: Option<NaiveDate>,
+    /// Service-completion date, if given and parsed.
+    pub service_completion_date: Option<NaiveDate>,
+    /// Due date, if it parsed.
+    pub due_date: Option<NaiveDate>,
+    /// Amount, if it parsed.
+    pub amount: Option<Money>,
+}
+
+impl<'a> InvoiceParts<'a> {
+    /// All parts of a complete invoice.
+    pub fn of(invoice: &'a Invoice) -> Self {
+        InvoiceParts {
+            number: &invoice.number,
+            issue_date: Some(invoice.issue_date),
+            service_completion_date: invoice.service_completion_date,
+            due_date: Some(invoice.due_date),
+            amount: Some(invoice.amount),
+        }
+    }
+}
+
+/// The rules a new claim follows, on whichever parts are known: reference, invoice count,
+/// unique numbers, date order, no future dates, amounts in the claim's currency and above
+/// zero, a total that fits. Field paths are relative to the claim (`invoices[2].due_date`).
+pub fn claim_violations(
+    external_reference: &str,
+    invoices: &[InvoiceParts<'_>],
+    currency: Option<Currency>,
+    today: NaiveDate,
+) -> Vec<FieldViolation> {
+    let mut violations = Vec::new();
+    let reference = external_reference.trim();
+    if reference.is_empty() {
+        violations.push(FieldViolation::new(
+            "external_reference",
+            "must not be empty",
+        ));
+    } else if reference.chars().count() > 128 {
+        violations.push(FieldViolation::new(
+            "external_reference",
+            "must be at most 128 characters",
+        ));
+    }
+    if invoices.is_empty() {
+        violations.push(FieldViolation::new(
+            "invoices",
+            "at least one invoice is required",
+        ));
+    } else if invoices.len() > MAX_INVOICES {
+        violations.push(FieldViolation::new(
+            "invoices",
+            format!("at most {MAX_INVOICES} invoices per claim"),
+        ));
+    }
+    let mut total = currency.map(Money::zero);
+    let mut seen = std::collections::HashSet::new();
+    for (i, invoice) in invoices.iter().enumerate() {
+        let path = |f: &str| format!("invoices[{i}].{f}");
+        let number = invoice.number.trim();
+        if number.is_empty() {
+            violations.push(FieldViolation::new(path("number"), "must not be empty"));
+        } else if number.chars().count() > 64 {
+            violations.push(FieldViolation::new(
+                path("number"),
+                "must be at most 64 characters",
+            ));
+        } else if !seen.insert(number) {
+            violations.push(FieldViolation::new(
+                path("number"),
+                "appears twice in this claim",
+            ));
+        }
+        if let (Some(issue), Some(due)) = (invoice.issue_date, invoice.due_date)
+            && due < issue
+        {
+            violations.push(FieldViolation::new(
+                path("due_date"),
+                "must not be before the issue date",
+            ));
+        }
+        if invoice.issue_date.is_some_and(|d| d > today) {
+            violations.push(FieldViolation::new(
+                path("issue_date"),
+                "must not be in the future",
+            ));
+        }
+        if invoice.service_completion_date.is_some_and(|d| d > today) {
+            violations.push(FieldViolation::new(
+                path("service_completion_date"),
+                "must not be in the future",
+            ));
+        }
+        let Some(amount) = invoice.amount else {
+            continue;
+        };
+        match currency {
+            Some(c) if amount.currency() != c => violations.push(FieldViolation::new(
+                path("amount.currency_code"),
+                format!("must be the claim's currency {}", c.code()),
+            )),
+            _ if amount.is_zero() => violations.push(FieldViolation::new(
+                path("amount.amount"),
+                "must be greater than zero",
+            )),
+            _ => {
+                if let Some(sum) = total {
+                    match sum.checked_add(amount) {
+                        Ok(next) => total = Some(next),
+                        Err(_) => violations.push(FieldViolation::new(
+                            path("amount.amount"),
+                            "makes the claim's total too large",
+                        )),
+                    }
+                }
+            }
+        }
+    }
+    violations
+}
+
 /// Input of [`Claim::open`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewClaim {
@@ -690,89 +818,24 @@ impl Claim {
         new: NewClaim,
         now: Now,
     ) -> Result<(Claim, Vec<ClaimEvent>), ClaimError> {
-        let mut violations = Vec::new();
-        let reference = new.external_reference.trim();
-        if reference.is_empty() {
-            violations.push(FieldViolation::new(
-                "external_reference",
-                "must not be empty",
-            ));
-        } else if reference.chars().count() > 128 {
-            violations.push(FieldViolation::new(
-                "external_reference",
-                "must be at most 128 characters",
-            ));
-        }
-        if new.invoices.is_empty() {
-            violations.push(FieldViolation::new(
-                "invoices",
-                "at least one invoice is required",
-            ));
-        } else if new.invoices.len() > MAX_INVOICES {
-            violations.push(FieldViolation::new(
-                "invoices",
-                format!("at most {MAX_INVOICES} invoices per claim"),
-            ));
-        }
-        let mut total = Money::zero(new.currency);
-        let mut seen = std::collections::HashSet::new();
-        for (i, invoice) in new.invoices.iter().enumerate() {
-            let path = |f: &str| format!("invoices[{i}].{f}");
-            if invoice.number.trim().is_empty() {
-                violations.push(FieldViolation::new(path("number"), "must not be empty"));
-            } else if invoice.number.chars().count() > 64 {
-                violations.push(FieldViolation::new(
-                    path("number"),
-                    "must be at most 64 characters",
-                ));
-            } else if !seen.insert(invoice.number.trim()) {
-                violations.push(FieldViolation::new(
-                    path("number"),
-                    "appears twice in this claim",
-                ));
-            }
-            if invoice.due_date < invoice.issue_date {
-                violations.push(FieldViolation::new(
-                    path("due_date"),
-                    "must not be before the issue date",
-                ));
-            }
-            if invoice.issue_date > now.today {
-                violations.push(FieldViolation::new(
-                    path("issue_date"),
-                    "must not be in the future",
-                ));
-            }
-            if let Some(done) = invoice.service_completion_date
-                && done > now.today
-            {
-                violations.push(FieldViolation::new(
-                    path("service_completion_date"),
-                    "must not be in the future",
-                ));
-            }
-            if invoice.amount.currency() != new.currency {
-                violations.push(FieldViolation::new(
-                    path("amount.currency_code"),
-                    format!("must be the claim's currency {}", new.currency.code()),
-                ));
-            } else if invoice.amount.is_zero() {
-                violations.push(FieldViolation::new(
-                    path("amount"),
-                    "must be greater than zero",
-                ));
-            } else {
-                match total.checked_add(invoice.amount) {
-                    Ok(sum) => total = sum,
-                    Err(_) => {
-                        violations.push(FieldViolation::new(path("amount"), "total is too large"))
-                    }
-                }
-            }
-        }
+        let parts: Vec<InvoiceParts<'_>> = new.invoices.iter().map(InvoiceParts::of).collect();
+        let violations = claim_violations(
+            &new.external_reference,
+            &parts,
+            Some(new.currency),
+            now.today,
+        );
         if !violations.is_empty() {
             return Err(ClaimError::Invalid(violations));
         }
+        let reference = new.external_reference.trim();
+        let total = new
+            .invoices
+            .iter()
+            .try_fold(Money::zero(new.currency), |sum, i| {
+                sum.checked_add(i.amount)
+            })
+            .map_err(|e| ClaimError::field("invoices", e.to_string()))?;
         let first_due = new
             .invoices
             .iter()
@@ -908,7 +971,10 @@ impl Claim {
                 format!("must be the claim's currency {}", self.currency.code()),
             ));
         } else if payment.amount.is_zero() {
-            violations.push(FieldViolation::new("amount", "must be greater than zero"));
+            violations.push(FieldViolation::new(
+                "amount.amount",
+                "must be greater than zero",
+            ));
         }
         if payment.value_date > now.today {
             violations.push(FieldViolation::new(
@@ -1072,7 +1138,10 @@ impl Claim {
                 format!("must be the claim's currency {}", self.currency.code()),
             ));
         } else if amount.is_zero() {
-            violations.push(FieldViolation::new("amount", "must be greater than zero"));
+            violations.push(FieldViolation::new(
+                "amount.amount",
+                "must be greater than zero",
+            ));
         }
         if due_date < now.today {
             violations.push(FieldViolation::new("due_date", "must not be in the past"));

@@ -12,8 +12,8 @@ pub mod parties;
 
 pub use claim::{
     Claim, ClaimError, ClaimEvent, ClaimState, Closure, ClosureKind, Contact, ContactChannel,
-    ContactDirection, ContactOutcome, Dispute, DisputeResolution, Invoice, NewClaim, Payment,
-    PaymentMethod, Promise, Stage,
+    ContactDirection, ContactOutcome, Dispute, DisputeResolution, Invoice, InvoiceParts, NewClaim,
+    Payment, PaymentMethod, Promise, Stage,
 };
 pub use events::{ChainBreak, EventHash, StoredEvent, verify_chain};
 pub use ids::{ApiKeyId, ClaimId, CreditorId, DebtorId, PaymentId, TenantId};

@@ -374,7 +374,11 @@ fn transition_rows() -> Vec<(Situation, Action, Outcome)> {
                 balance: eur("1000.00"),
             }),
         ),
-        (AMICABLE, A::Pay(eur("0.00")), O::Invalid(&["amount"])),
+        (
+            AMICABLE,
+            A::Pay(eur("0.00")),
+            O::Invalid(&["amount.amount"]),
+        ),
         (
             AMICABLE,
             A::PayValued(eur("10.00"), 1),
@@ -383,7 +387,7 @@ fn transition_rows() -> Vec<(Situation, Action, Outcome)> {
         (
             AMICABLE,
             A::PayValued(eur("0.00"), 1),
-            O::Invalid(&["amount", "value_date"]),
+            O::Invalid(&["amount.amount", "value_date"]),
         ),
         (
             AMICABLE,
@@ -447,7 +451,7 @@ fn transition_rows() -> Vec<(Situation, Action, Outcome)> {
         (
             AMICABLE,
             A::Promise(eur("0.00"), 7),
-            O::Invalid(&["amount"]),
+            O::Invalid(&["amount.amount"]),
         ),
         (
             AMICABLE,
@@ -457,7 +461,7 @@ fn transition_rows() -> Vec<(Situation, Action, Outcome)> {
         (
             AMICABLE,
             A::Promise(eur("0.00"), -1),
-            O::Invalid(&["amount", "due_date"]),
+            O::Invalid(&["amount.amount", "due_date"]),
         ),
         (
             AMICABLE,
@@ -1074,7 +1078,7 @@ fn open_reports_every_invalid_field_at_once() {
             "invoices[2].number",
             "invoices[2].issue_date",
             "invoices[2].service_completion_date",
-            "invoices[3].amount",
+            "invoices[3].amount.amount",
             "invoices[4].amount.currency_code",
             "invoices[5].number",
         ]
@@ -1110,7 +1114,7 @@ fn open_refusals_table() {
                 invoice("F-1", eur("999999999999999.99")),
                 invoice("F-2", eur("1.00")),
             ]),
-            &["invoices[1].amount"],
+            &["invoices[1].amount.amount"],
         ),
     ];
     for (new, expected) in rows {
