@@ -12,7 +12,6 @@ use recouvre_store::claims::{
 use recouvre_store::parties::parties_exist;
 use uuid::Uuid;
 
-use super::tx::Begun;
 use super::{App, AppError, Mutation, Principal, not_found, page_token};
 
 /// The etag of a resource at `version`.
@@ -59,17 +58,11 @@ impl App {
         render: impl FnOnce(&Claim, Now) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Agent)?;
-        let mut tx = match self.begin::<R>(p, m).await? {
-            Begun::Replay(r) => return Ok(r),
-            Begun::Fresh(tx) => tx,
-        };
-        let now = tx.now;
         let actor = p.actor();
-        let result = async {
+        self.in_transaction(p, m, async |conn, now| {
             let creditor_id = new.creditor_id;
             let debtor_id = new.debtor_id;
             let (mut claim, events) = Claim::open(ClaimId::new_at(now.at), new, now)?;
-            let conn = tx.conn();
             let (creditor_found, debtor_found) =
                 parties_exist(conn, p.tenant, creditor_id, debtor_id).await?;
             if !creditor_found {
@@ -104,9 +97,8 @@ impl App {
             }
             insert_events(conn, p.tenant, &sealed).await?;
             Ok(render(&claim, now))
-        }
-        .await;
-        tx.finish(result).await
+        })
+        .await
     }
 
     /// Applies a lifecycle transition to a claim (`Role::Agent`): locks it, checks the etag,
@@ -121,14 +113,8 @@ impl App {
         render: impl FnOnce(&Claim, Now) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Agent)?;
-        let mut tx = match self.begin::<R>(p, m).await? {
-            Begun::Replay(r) => return Ok(r),
-            Begun::Fresh(tx) => tx,
-        };
-        let now = tx.now;
         let actor = p.actor();
-        let result = async {
-            let conn = tx.conn();
+        self.in_transaction(p, m, async |conn, now| {
             let mut claim = get_claim(conn, p.tenant, id, true)
                 .await
                 .map_err(not_found("claim", id))?;
@@ -152,9 +138,8 @@ impl App {
             update_claim(conn, p.tenant, &claim).await?;
             insert_events(conn, p.tenant, &sealed).await?;
             Ok(render(&claim, now))
-        }
-        .await;
-        tx.finish(result).await
+        })
+        .await
     }
 
     /// One claim.

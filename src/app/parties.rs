@@ -9,7 +9,6 @@ use recouvre_store::parties::{
 use uuid::Uuid;
 
 use super::claims::check_etag;
-use super::tx::Begun;
 use super::{App, AppError, Mutation, NewApiKey, Principal, create_api_key, not_found, page_token};
 
 fn page<T>(
@@ -46,21 +45,15 @@ impl App {
         render: impl FnOnce(&Creditor) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Admin)?;
-        let mut tx = match self.begin::<R>(p, m).await? {
-            Begun::Replay(r) => return Ok(r),
-            Begun::Fresh(tx) => tx,
-        };
-        let now = tx.now;
-        let result = async {
+        self.in_transaction(p, m, async |conn, now| {
             creditor.id = CreditorId::new_at(now.at);
             creditor.version = 1;
             creditor.created_at = now.at;
             creditor.updated_at = now.at;
-            insert_creditor(tx.conn(), p.tenant, &creditor).await?;
+            insert_creditor(conn, p.tenant, &creditor).await?;
             Ok(render(&creditor))
-        }
-        .await;
-        tx.finish(result).await
+        })
+        .await
     }
 
     /// One creditor.
@@ -98,13 +91,7 @@ impl App {
         render: impl FnOnce(&Creditor) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Admin)?;
-        let mut tx = match self.begin::<R>(p, m).await? {
-            Begun::Replay(r) => return Ok(r),
-            Begun::Fresh(tx) => tx,
-        };
-        let now = tx.now;
-        let result = async {
-            let conn = tx.conn();
+        self.in_transaction(p, m, async |conn, now| {
             let mut creditor = get_creditor(conn, p.tenant, id, true)
                 .await
                 .map_err(not_found("creditor", id))?;
@@ -114,9 +101,8 @@ impl App {
             creditor.updated_at = now.at;
             update_creditor(conn, p.tenant, &creditor).await?;
             Ok(render(&creditor))
-        }
-        .await;
-        tx.finish(result).await
+        })
+        .await
     }
 
     /// Registers a debtor (`Role::Agent`).
@@ -128,21 +114,15 @@ impl App {
         render: impl FnOnce(&Debtor) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Agent)?;
-        let mut tx = match self.begin::<R>(p, m).await? {
-            Begun::Replay(r) => return Ok(r),
-            Begun::Fresh(tx) => tx,
-        };
-        let now = tx.now;
-        let result = async {
+        self.in_transaction(p, m, async |conn, now| {
             debtor.id = DebtorId::new_at(now.at);
             debtor.version = 1;
             debtor.created_at = now.at;
             debtor.updated_at = now.at;
-            insert_debtor(tx.conn(), p.tenant, &debtor).await?;
+            insert_debtor(conn, p.tenant, &debtor).await?;
             Ok(render(&debtor))
-        }
-        .await;
-        tx.finish(result).await
+        })
+        .await
     }
 
     /// One debtor.
@@ -181,13 +161,7 @@ impl App {
         render: impl FnOnce(&Debtor) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Agent)?;
-        let mut tx = match self.begin::<R>(p, m).await? {
-            Begun::Replay(r) => return Ok(r),
-            Begun::Fresh(tx) => tx,
-        };
-        let now = tx.now;
-        let result = async {
-            let conn = tx.conn();
+        self.in_transaction(p, m, async |conn, now| {
             let mut debtor = get_debtor(conn, p.tenant, id, true)
                 .await
                 .map_err(not_found("debtor", id))?;
@@ -204,14 +178,13 @@ impl App {
             debtor.updated_at = now.at;
             update_debtor(conn, p.tenant, &debtor).await?;
             Ok(render(&debtor))
-        }
-        .await;
-        tx.finish(result).await
+        })
+        .await
     }
 
     /// Creates an API key for the caller's tenant (`Role::Admin`). The token is in the first
-    /// response only: a replay returns the key without it.
-    pub async fn create_api_key<R: prost::Message + Default>(
+    /// response only: what the ledger keeps for replays has none.
+    pub async fn create_api_key<R: prost::Message + Default + PartialEq>(
         &self,
         p: &Principal,
         m: &Mutation,
@@ -220,20 +193,20 @@ impl App {
         render: impl Fn(&NewApiKey, bool) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Admin)?;
-        let mut tx = match self.begin::<R>(p, m).await? {
-            Begun::Replay(r) => return Ok(r),
-            Begun::Fresh(tx) => tx,
-        };
-        let now = tx.now;
-        let created = create_api_key(tx.conn(), p.tenant, role, label, now.at).await;
+        let mut created = None;
+        let stored = self
+            .in_transaction(p, m, async |conn, now| {
+                let key = create_api_key(conn, p.tenant, role, label, now.at).await?;
+                let stored = render(&key, false);
+                created = Some(key);
+                Ok(stored)
+            })
+            .await?;
+        // Show the token only if it is this transaction's key that was committed (a concurrent
+        // twin of this request may have won, and ours was rolled back).
         match created {
-            Ok(key) => {
-                // What is stored for replays has no token; what is answered now has it.
-                let stored = tx.finish(Ok(render(&key, false))).await?;
-                drop(stored);
-                Ok(render(&key, true))
-            }
-            Err(e) => tx.finish::<R>(Err(e)).await,
+            Some(key) if render(&key, false) == stored => Ok(render(&key, true)),
+            Some(_) | None => Ok(stored),
         }
     }
 
@@ -261,19 +234,14 @@ impl App {
         render: impl FnOnce(&ApiKey) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Admin)?;
-        let mut tx = match self.begin::<R>(p, m).await? {
-            Begun::Replay(r) => return Ok(r),
-            Begun::Fresh(tx) => tx,
-        };
-        let now = tx.now;
-        let result = async {
-            let key = revoke_api_key(tx.conn(), p.tenant, id, now.at)
-                .await
-                .map_err(not_found("api_key", id))?;
-            Ok(render(&key))
-        }
-        .await;
-        let out = tx.finish(result).await;
+        let out = self
+            .in_transaction(p, m, async |conn, now| {
+                let key = revoke_api_key(conn, p.tenant, id, now.at)
+                    .await
+                    .map_err(not_found("api_key", id))?;
+                Ok(render(&key))
+            })
+            .await;
         self.key_cache().evict(id);
         out
     }

@@ -113,6 +113,30 @@ impl App {
     }
 }
 
+impl App {
+    /// Runs `work` as the one transaction of `mutation`: a replay answers from the ledger
+    /// without running it; otherwise its result is recorded under the request id and
+    /// committed, or everything is rolled back.
+    pub(crate) async fn in_transaction<R, F>(
+        &self,
+        principal: &Principal,
+        mutation: &Mutation,
+        work: F,
+    ) -> Result<R, AppError>
+    where
+        R: Message + Default,
+        F: AsyncFnOnce(&mut Conn, Now) -> Result<R, AppError>,
+    {
+        let mut tx = match self.begin::<R>(principal, mutation).await? {
+            Begun::Replay(r) => return Ok(r),
+            Begun::Fresh(tx) => tx,
+        };
+        let now = tx.now;
+        let result = work(tx.conn(), now).await;
+        tx.finish(result).await
+    }
+}
+
 impl Tx<'_> {
     /// The transaction's connection.
     pub fn conn(&mut self) -> &mut Conn {
