@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -169,7 +169,10 @@ pub async fn serve(
         shutdown.await;
         let _ = draining_tx.send(());
     };
-    let server = router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+    // The builder's tcp_nodelay does not reach an incoming stream we hand over: set it here, or
+    // Nagle's algorithm holds small responses for ~40 ms.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let server = router.serve_with_incoming_shutdown(incoming, signal);
     let drain_timeout = config.drain_timeout;
     let deadline = async move {
         if draining_rx.await.is_ok() {

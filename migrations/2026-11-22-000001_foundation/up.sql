@@ -38,9 +38,10 @@ CREATE TABLE creditors (
     agency_client      boolean NOT NULL,
     version            bigint NOT NULL,
     created_at         timestamptz NOT NULL,
-    updated_at         timestamptz NOT NULL
+    updated_at         timestamptz NOT NULL,
+    -- Target of tenant-scoped foreign keys: a claim can only name a creditor of its tenant.
+    CONSTRAINT creditors_tenant_id UNIQUE (tenant_id, id)
 );
-CREATE INDEX creditors_tenant ON creditors (tenant_id, id);
 
 CREATE TABLE debtors (
     id                  uuid PRIMARY KEY,
@@ -57,15 +58,15 @@ CREATE TABLE debtors (
     preferred_language  text NOT NULL,
     version             bigint NOT NULL,
     created_at          timestamptz NOT NULL,
-    updated_at          timestamptz NOT NULL
+    updated_at          timestamptz NOT NULL,
+    CONSTRAINT debtors_tenant_id UNIQUE (tenant_id, id)
 );
-CREATE INDEX debtors_tenant ON debtors (tenant_id, id);
 
 CREATE TABLE claims (
     id                   uuid PRIMARY KEY,
     tenant_id            uuid NOT NULL REFERENCES tenants (id),
-    creditor_id          uuid NOT NULL REFERENCES creditors (id),
-    debtor_id            uuid NOT NULL REFERENCES debtors (id),
+    creditor_id          uuid NOT NULL,
+    debtor_id            uuid NOT NULL,
     external_reference   text NOT NULL,
     currency             text NOT NULL,
     state                text NOT NULL,
@@ -81,9 +82,12 @@ CREATE TABLE claims (
     head_hash            bytea NOT NULL,
     created_at           timestamptz NOT NULL,
     updated_at           timestamptz NOT NULL,
-    CONSTRAINT claims_external_reference_unique UNIQUE (tenant_id, creditor_id, external_reference)
+    CONSTRAINT claims_external_reference_unique UNIQUE (tenant_id, creditor_id, external_reference),
+    -- Tenant-scoped: another tenant's creditor or debtor id fails here like a missing one.
+    CONSTRAINT claims_creditor_fk FOREIGN KEY (tenant_id, creditor_id) REFERENCES creditors (tenant_id, id),
+    CONSTRAINT claims_debtor_fk FOREIGN KEY (tenant_id, debtor_id) REFERENCES debtors (tenant_id, id),
+    CONSTRAINT claims_tenant_id UNIQUE (tenant_id, id)
 );
-CREATE INDEX claims_tenant_id ON claims (tenant_id, id);
 CREATE INDEX claims_tenant_state ON claims (tenant_id, state, id);
 CREATE INDEX claims_tenant_debtor ON claims (tenant_id, debtor_id, id);
 CREATE INDEX claims_tenant_next_action ON claims (tenant_id, next_action_at) WHERE next_action_at IS NOT NULL;

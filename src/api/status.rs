@@ -78,9 +78,20 @@ impl From<AppError> for Status {
                     d.set_resource_info(resource, id, "", "not found");
                 },
             ),
-            AppError::AlreadyExists { reason, message } => {
-                status(Code::AlreadyExists, reason, message, HashMap::new(), |_| {})
-            }
+            AppError::AlreadyExists {
+                reason,
+                message,
+                existing_id,
+            } => status(
+                Code::AlreadyExists,
+                reason,
+                message,
+                existing_id
+                    .into_iter()
+                    .map(|id| ("existing_id".to_owned(), id))
+                    .collect(),
+                |_| {},
+            ),
             AppError::EtagMismatch { current } => status(
                 Code::Aborted,
                 "ETAG_MISMATCH",
@@ -218,6 +229,13 @@ fn store(e: StoreError) -> Status {
             Code::AlreadyExists,
             "ALREADY_EXISTS",
             format!("A resource with the same unique key already exists ({constraint})."),
+            HashMap::new(),
+            |_| {},
+        ),
+        StoreError::MissingReference(constraint) => status(
+            Code::NotFound,
+            "NOT_FOUND",
+            format!("A resource this request refers to does not exist ({constraint})."),
             HashMap::new(),
             |_| {},
         ),

@@ -5,11 +5,11 @@ use recouvre_domain::{
     ChainBreak, Claim, ClaimError, ClaimEvent, ClaimId, NewClaim, Now, Role, StoredEvent,
     verify_chain,
 };
+use recouvre_store::StoreError;
 use recouvre_store::claims::{
-    ClaimFilter, claim_head, find_claim_by_reference, get_claim, insert_claim, insert_events,
-    insert_payment, list_claims, list_events, update_claim,
+    ClaimFilter, claim_head, find_claim_by_reference, get_claim, insert_claim, list_claims,
+    list_events, save_claim_change,
 };
-use recouvre_store::parties::parties_exist;
 use uuid::Uuid;
 
 use super::{App, AppError, Mutation, Principal, not_found, page_token};
@@ -59,46 +59,62 @@ impl App {
     ) -> Result<R, AppError> {
         p.require(Role::Agent)?;
         let actor = p.actor();
-        self.in_transaction(p, m, async |conn, now| {
-            let creditor_id = new.creditor_id;
-            let debtor_id = new.debtor_id;
-            let (mut claim, events) = Claim::open(ClaimId::new_at(now.at), new, now)?;
-            let (creditor_found, debtor_found) =
-                parties_exist(conn, p.tenant, creditor_id, debtor_id).await?;
-            if !creditor_found {
-                return Err(AppError::NotFound {
-                    resource: "creditor",
-                    id: creditor_id.to_string(),
-                });
-            }
-            if !debtor_found {
-                return Err(AppError::NotFound {
-                    resource: "debtor",
-                    id: debtor_id.to_string(),
-                });
-            }
-            let (sealed, version, head) =
-                seal(claim.id, 0, claim.head_hash, &events, &actor, now.at);
-            claim.version = version;
-            claim.head_hash = head;
-            if !insert_claim(conn, p.tenant, &claim).await? {
+        let creditor_id = new.creditor_id;
+        let reference = new.external_reference.trim().to_owned();
+        let created = self
+            .in_transaction(p, m, async |conn, now| {
+                let (mut claim, events) = Claim::open(ClaimId::new_at(now.at), new, now)?;
+                let (sealed, version, head) =
+                    seal(claim.id, 0, claim.head_hash, &events, &actor, now.at);
+                claim.version = version;
+                claim.head_hash = head;
+                // The database checks the parties (tenant-scoped foreign keys) and the
+                // reference (unique per creditor) as part of the one pipelined write.
+                insert_claim(conn, p.tenant, &claim, &sealed)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::MissingReference(c) if c == "claims_creditor_fk" => {
+                            AppError::NotFound { resource: "creditor", id: claim.creditor_id.to_string() }
+                        }
+                        StoreError::MissingReference(c) if c == "claims_debtor_fk" => {
+                            AppError::NotFound { resource: "debtor", id: claim.debtor_id.to_string() }
+                        }
+                        StoreError::AlreadyExists(c) if c == "claims_external_reference_unique" => {
+                            AppError::AlreadyExists {
+                                reason: "EXTERNAL_REFERENCE_EXISTS",
+                                message: format!(
+                                    "The creditor already has a claim with external reference {:?}.",
+                                    claim.external_reference
+                                ),
+                                existing_id: None,
+                            }
+                        }
+                        other => other.into(),
+                    })?;
+                Ok(render(&claim, now))
+            })
+            .await;
+        match created {
+            // Name the claim that holds the reference (read after the failed transaction).
+            Err(AppError::AlreadyExists {
+                reason,
+                message,
+                existing_id: None,
+            }) => {
+                let mut conn = self.conn().await?;
                 let existing =
-                    find_claim_by_reference(conn, p.tenant, creditor_id, &claim.external_reference)
-                        .await?
-                        .map(|id| id.to_string())
-                        .unwrap_or_default();
-                return Err(AppError::AlreadyExists {
-                    reason: "EXTERNAL_REFERENCE_EXISTS",
-                    message: format!(
-                        "The creditor already has claim {existing} with external reference {:?}.",
-                        claim.external_reference
-                    ),
-                });
+                    find_claim_by_reference(&mut conn, p.tenant, creditor_id, &reference).await?;
+                Err(AppError::AlreadyExists {
+                    reason,
+                    message: match existing {
+                        Some(id) => format!("{message} It is claim {id}."),
+                        None => message,
+                    },
+                    existing_id: existing.map(|id| id.to_string()),
+                })
             }
-            insert_events(conn, p.tenant, &sealed).await?;
-            Ok(render(&claim, now))
-        })
-        .await
+            other => other,
+        }
     }
 
     /// Applies a lifecycle transition to a claim (`Role::Agent`): locks it, checks the etag,
@@ -130,13 +146,14 @@ impl App {
             );
             claim.version = version;
             claim.head_hash = head;
-            for event in &events {
-                if let ClaimEvent::PaymentRecorded { payment, .. } = event {
-                    insert_payment(conn, p.tenant, claim.id, payment, now.at).await?;
-                }
-            }
-            update_claim(conn, p.tenant, &claim).await?;
-            insert_events(conn, p.tenant, &sealed).await?;
+            let payments: Vec<_> = events
+                .iter()
+                .filter_map(|event| match event {
+                    ClaimEvent::PaymentRecorded { payment, .. } => Some(payment),
+                    _ => None,
+                })
+                .collect();
+            save_claim_change(conn, p.tenant, &claim, &payments, &sealed, now.at).await?;
             Ok(render(&claim, now))
         })
         .await

@@ -30,6 +30,8 @@ pub enum AppError {
         reason: &'static str,
         /// Human sentence.
         message: String,
+        /// Id of the resource that already holds the unique key, when known.
+        existing_id: Option<String>,
     },
     /// The etag sent is not the resource's current one.
     #[error("stale etag: the resource is now at {current}")]

@@ -1,10 +1,12 @@
 //! One transaction per mutation, with the request-id ledger in it (AIP-155).
 //!
-//! `begin` opens the transaction and looks the request id up: a request seen before is
-//! answered from the ledger (or refused if its content differs) without running again.
-//! `finish` records the response under the request id and commits, or rolls back on error.
-//! Two concurrent requests with one id: the second's ledger insert waits for the first to
-//! commit, finds the id taken, rolls its own work back and replays the first result.
+//! The ledger is written last, in the same transaction as the work: `INSERT … ON CONFLICT DO
+//! NOTHING` of (tenant, request id, content hash, response). A request seen before therefore
+//! runs again, finds its id taken at the end (or fails on its own first effects — a taken
+//! reference, a closed claim), rolls back, and answers the first result from the ledger (or
+//! REQUEST_ID_REUSED if its content differs). Retries cost a rolled-back run; first attempts,
+//! the common case, cost no lookup. Two concurrent requests with one id: the second's ledger
+//! insert waits for the first to commit, then does the same.
 
 use diesel_async::{AnsiTransactionManager, TransactionManager};
 use prost::Message;
@@ -56,20 +58,12 @@ impl Mutation {
 }
 
 /// An open transaction for one mutation.
-pub(crate) struct Tx<'m> {
+struct Tx<'m> {
     conn: PooledConn,
     tenant: TenantId,
     mutation: &'m Mutation,
     /// The time of the request, fixed for the whole transaction.
     pub now: Now,
-}
-
-/// The outcome of [`App::begin`].
-pub(crate) enum Begun<'m, R> {
-    /// A new request: do the work.
-    Fresh(Box<Tx<'m>>),
-    /// Seen before: this is its first result.
-    Replay(R),
 }
 
 fn replay<R: Message + Default>(seen: SeenRequest, m: &Mutation) -> Result<R, AppError> {
@@ -86,30 +80,20 @@ fn replay<R: Message + Default>(seen: SeenRequest, m: &Mutation) -> Result<R, Ap
 
 impl App {
     /// Opens the transaction of `mutation` for `principal`.
-    pub(crate) async fn begin<'m, R: Message + Default>(
+    async fn begin<'m>(
         &self,
         principal: &Principal,
         mutation: &'m Mutation,
-    ) -> Result<Begun<'m, R>, AppError> {
+    ) -> Result<Tx<'m>, AppError> {
         let now = self.now();
         let mut conn = self.conn().await?;
         AnsiTransactionManager::begin_transaction(&mut *conn).await?;
-        match find_request(&mut conn, principal.tenant, &mutation.request_id).await {
-            Ok(None) => Ok(Begun::Fresh(Box::new(Tx {
-                conn,
-                tenant: principal.tenant,
-                mutation,
-                now,
-            }))),
-            Ok(Some(seen)) => {
-                let _ = AnsiTransactionManager::rollback_transaction(&mut *conn).await;
-                replay(seen, mutation).map(Begun::Replay)
-            }
-            Err(e) => {
-                let _ = AnsiTransactionManager::rollback_transaction(&mut *conn).await;
-                Err(e.into())
-            }
-        }
+        Ok(Tx {
+            conn,
+            tenant: principal.tenant,
+            mutation,
+            now,
+        })
     }
 }
 
@@ -127,10 +111,7 @@ impl App {
         R: Message + Default,
         F: AsyncFnOnce(&mut Conn, Now) -> Result<R, AppError>,
     {
-        let mut tx = match self.begin::<R>(principal, mutation).await? {
-            Begun::Replay(r) => return Ok(r),
-            Begun::Fresh(tx) => tx,
-        };
+        let mut tx = self.begin(principal, mutation).await?;
         let now = tx.now;
         let result = work(tx.conn(), now).await;
         tx.finish(result).await

@@ -18,8 +18,37 @@ use crate::json::{
 use crate::schema::{claim_events, claims, invoices, payments};
 use crate::{Conn, StoreError};
 
+// `treat_none_as_default_value = false` binds NULL for `None` instead of writing DEFAULT, so
+// the INSERT's text never varies and its prepared statement is cached.
+/// Inserts `rows` into `table` as one statement, pipelined on `conn` (a shared connection).
+/// A single row goes alone so its statement is cached: a multi-row INSERT's text depends on the
+/// row count and is prepared every time. (A macro: the equivalent generic function needs bounds
+/// Diesel's trait solver cannot finish.)
+macro_rules! insert_rows {
+    ($table:expr, $rows:expr, $conn:expr) => {
+        async {
+            match $rows.as_slice() {
+                [] => Ok::<usize, diesel::result::Error>(0),
+                [one] => {
+                    diesel::insert_into($table)
+                        .values(one)
+                        .execute(&mut &*$conn)
+                        .await
+                }
+                many => {
+                    diesel::insert_into($table)
+                        .values(many)
+                        .execute(&mut &*$conn)
+                        .await
+                }
+            }
+        }
+    };
+}
+
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = claims, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 struct ClaimRow {
     id: Uuid,
     tenant_id: Uuid,
@@ -42,6 +71,7 @@ struct ClaimRow {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = invoices, check_for_backend(diesel::pg::Pg))]
+#[diesel(treat_none_as_default_value = false)]
 struct InvoiceRow {
     claim_id: Uuid,
     position: i32,
@@ -121,22 +151,17 @@ impl ClaimRow {
     }
 }
 
-/// Stores a new claim with its invoices. Returns false, writing nothing, when the creditor
-/// already has a claim with this external reference.
+/// Stores a new claim with its invoices and its first events, the three INSERTs pipelined
+/// (one round trip). A taken external reference is `AlreadyExists("claims_external_reference_unique")`;
+/// a creditor or debtor missing from the tenant is `MissingReference("claims_creditor_fk" /
+/// "claims_debtor_fk")`.
 pub async fn insert_claim(
     conn: &mut Conn,
     tenant: TenantId,
     c: &Claim,
-) -> Result<bool, StoreError> {
-    let inserted = diesel::insert_into(claims::table)
-        .values(ClaimRow::new(tenant, c))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    if inserted == 0 {
-        return Ok(false);
-    }
-    let rows: Vec<InvoiceRow> = c
+    events: &[StoredEvent],
+) -> Result<(), StoreError> {
+    let invoice_rows: Vec<InvoiceRow> = c
         .invoices
         .iter()
         .enumerate()
@@ -151,11 +176,19 @@ pub async fn insert_claim(
             amount: inv.amount.amount(),
         })
         .collect();
-    diesel::insert_into(invoices::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
-    Ok(true)
+    let event_rows = event_rows(tenant, events);
+    let shared: &Conn = conn;
+    let claim = diesel::insert_into(claims::table)
+        .values(ClaimRow::new(tenant, c))
+        .execute(&mut &*shared);
+    let invoices = insert_rows!(invoices::table, invoice_rows, shared);
+    let events = insert_rows!(claim_events::table, event_rows, shared);
+    // Pipelined: PostgreSQL runs them in order; the first error is the one that matters.
+    let (claim, invoices, events) = futures::join!(claim, invoices, events);
+    claim?;
+    invoices?;
+    events?;
+    Ok(())
 }
 
 /// The id of the creditor's claim with this external reference, if any.
@@ -191,36 +224,65 @@ pub async fn claim_head(
     Ok((version, hash32(&hash)?))
 }
 
-/// One claim of the tenant with its invoices; `lock` takes the row lock that serialises
-/// changes to this claim for the rest of the transaction.
+/// One claim of the tenant with its invoices, the two SELECTs pipelined; `lock` takes the
+/// row lock that serialises changes to this claim for the rest of the transaction.
 pub async fn get_claim(
     conn: &mut Conn,
     tenant: TenantId,
     id: ClaimId,
     lock: bool,
 ) -> Result<Claim, StoreError> {
+    let shared: &Conn = conn;
     let query = claims::table
         .filter(claims::tenant_id.eq(tenant.0))
         .filter(claims::id.eq(id.0))
         .select(ClaimRow::as_select());
-    let row = if lock {
-        query.for_update().first(conn).await?
-    } else {
-        query.first(conn).await?
-    };
-    let invoice_rows = invoices::table
+    // The invoices are filtered on the tenant too, so they come back empty (never another
+    // tenant's) when the claim is not this tenant's.
+    let invoices = invoices::table
         .filter(invoices::claim_id.eq(id.0))
+        .filter(invoices::tenant_id.eq(tenant.0))
         .order(invoices::position)
         .select(InvoiceRow::as_select())
-        .load(conn)
-        .await?;
-    row.into_claim(invoice_rows)
+        .load::<InvoiceRow>(&mut &*shared);
+    let (row, invoice_rows) = if lock {
+        futures::join!(
+            query.for_update().first::<ClaimRow>(&mut &*shared),
+            invoices
+        )
+    } else {
+        futures::join!(query.first::<ClaimRow>(&mut &*shared), invoices)
+    };
+    row?.into_claim(invoice_rows?)
 }
 
-/// Saves a claim's changed state (not its invoices, which never change).
-pub async fn update_claim(conn: &mut Conn, tenant: TenantId, c: &Claim) -> Result<(), StoreError> {
+/// Saves a claim's changed state (not its invoices, which never change) with the payments and
+/// events of the change, the statements pipelined.
+pub async fn save_claim_change(
+    conn: &mut Conn,
+    tenant: TenantId,
+    c: &Claim,
+    payments: &[&Payment],
+    events: &[StoredEvent],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let row = ClaimRow::new(tenant, c);
-    let n = diesel::update(
+    let payment_rows: Vec<PaymentRow> = payments
+        .iter()
+        .map(|p| PaymentRow {
+            id: p.id.0,
+            tenant_id: tenant.0,
+            claim_id: c.id.0,
+            amount: p.amount.amount(),
+            value_date: p.value_date,
+            method: p.method.as_str().to_owned(),
+            reference: p.reference.clone(),
+            recorded_at: at,
+        })
+        .collect();
+    let event_rows = event_rows(tenant, events);
+    let shared: &Conn = conn;
+    let update = diesel::update(
         claims::table
             .filter(claims::tenant_id.eq(tenant.0))
             .filter(claims::id.eq(c.id.0)),
@@ -236,13 +298,29 @@ pub async fn update_claim(conn: &mut Conn, tenant: TenantId, c: &Claim) -> Resul
         claims::head_hash.eq(row.head_hash),
         claims::updated_at.eq(row.updated_at),
     ))
-    .execute(conn)
-    .await?;
-    if n == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
+    .execute(&mut &*shared);
+    let payments = insert_rows!(payments::table, payment_rows, shared);
+    let events = insert_rows!(claim_events::table, event_rows, shared);
+    let (updated, payments, events) = futures::join!(update, payments, events);
+    if updated? == 0 {
+        return Err(StoreError::NotFound);
     }
+    payments?;
+    events?;
+    Ok(())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = payments, check_for_backend(diesel::pg::Pg))]
+struct PaymentRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    claim_id: Uuid,
+    amount: Decimal,
+    value_date: NaiveDate,
+    method: String,
+    reference: String,
+    recorded_at: DateTime<Utc>,
 }
 
 /// Filters of [`list_claims`]; `None` means any.
@@ -311,30 +389,6 @@ pub async fn list_claims(
         .collect()
 }
 
-/// Records a payment of the tenant's claim.
-pub async fn insert_payment(
-    conn: &mut Conn,
-    tenant: TenantId,
-    claim: ClaimId,
-    p: &Payment,
-    recorded_at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    diesel::insert_into(payments::table)
-        .values((
-            payments::id.eq(p.id.0),
-            payments::tenant_id.eq(tenant.0),
-            payments::claim_id.eq(claim.0),
-            payments::amount.eq(p.amount.amount()),
-            payments::value_date.eq(p.value_date),
-            payments::method.eq(p.method.as_str()),
-            payments::reference.eq(&p.reference),
-            payments::recorded_at.eq(recorded_at),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = claim_events, check_for_backend(diesel::pg::Pg))]
 struct EventRow {
@@ -369,16 +423,8 @@ impl EventRow {
     }
 }
 
-/// Appends sealed events to the tenant's timeline.
-pub async fn insert_events(
-    conn: &mut Conn,
-    tenant: TenantId,
-    events: &[StoredEvent],
-) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<EventRow> = events
+fn event_rows(tenant: TenantId, events: &[StoredEvent]) -> Vec<EventRow> {
+    events
         .iter()
         .map(|e| EventRow {
             claim_id: e.claim_id.0,
@@ -391,12 +437,7 @@ pub async fn insert_events(
             prev_hash: e.prev_hash.to_vec(),
             hash: e.hash.to_vec(),
         })
-        .collect();
-    diesel::insert_into(claim_events::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
-    Ok(())
+        .collect()
 }
 
 /// Events of the tenant's claim with `seq > after`, in order, at most `limit` (`None`: all).

@@ -9,6 +9,10 @@ pub enum StoreError {
     /// A unique constraint refused the write; carries the constraint name.
     #[error("already exists ({0})")]
     AlreadyExists(String),
+    /// A foreign key refused the write: the row it names does not exist (in this tenant);
+    /// carries the constraint name.
+    #[error("missing reference ({0})")]
+    MissingReference(String),
     /// A concurrent transaction won (serialization failure or deadlock); safe to retry.
     #[error("conflict with a concurrent transaction")]
     Conflict,
@@ -30,6 +34,9 @@ impl From<diesel::result::Error> for StoreError {
             E::NotFound => StoreError::NotFound,
             E::DatabaseError(K::UniqueViolation, info) => {
                 StoreError::AlreadyExists(info.constraint_name().unwrap_or_default().to_owned())
+            }
+            E::DatabaseError(K::ForeignKeyViolation, info) => {
+                StoreError::MissingReference(info.constraint_name().unwrap_or_default().to_owned())
             }
             E::DatabaseError(K::SerializationFailure, _) => StoreError::Conflict,
             E::DatabaseError(K::ClosedConnection, info) => {

@@ -327,26 +327,3 @@ pub async fn debtor_has_claims(
     .get_result(conn)
     .await?)
 }
-
-/// Whether both parties exist in the tenant, in one round trip: (creditor, debtor).
-pub async fn parties_exist(
-    conn: &mut Conn,
-    tenant: TenantId,
-    creditor: CreditorId,
-    debtor: DebtorId,
-) -> Result<(bool, bool), StoreError> {
-    Ok(diesel::select((
-        diesel::dsl::exists(
-            creditors::table
-                .filter(creditors::tenant_id.eq(tenant.0))
-                .filter(creditors::id.eq(creditor.0)),
-        ),
-        diesel::dsl::exists(
-            debtors::table
-                .filter(debtors::tenant_id.eq(tenant.0))
-                .filter(debtors::id.eq(debtor.0)),
-        ),
-    ))
-    .get_result(conn)
-    .await?)
-}

@@ -1,8 +1,10 @@
 //! The connection pool.
 
 use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool, PoolError};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 
 use crate::StoreError;
 
@@ -20,7 +22,13 @@ pub fn build_pool(
     max_size: usize,
     wait: std::time::Duration,
 ) -> Result<Pool, StoreError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    // Fast recycling: no `SELECT 1` round trip on every checkout (it cost ~15% of a read). A
+    // connection that died is found by its next query, which fails with Unavailable and is
+    // dropped by the pool.
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     DeadPool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(wait))
