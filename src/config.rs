@@ -11,7 +11,7 @@
 //! | `--max-concurrent-requests` | `RECOUVRE_MAX_CONCURRENT_REQUESTS` | `512` | requests served at once |
 //! | `--request-timeout-secs` | `RECOUVRE_REQUEST_TIMEOUT_SECS` | `30` | server-side deadline |
 //! | `--drain-timeout-secs` | `RECOUVRE_DRAIN_TIMEOUT_SECS` | `10` | grace for in-flight requests on shutdown |
-//! | `--db-pool-size` | `RECOUVRE_DB_POOL_SIZE` | `16` | PostgreSQL connections |
+//! | `--db-pool-size` | `RECOUVRE_DB_POOL_SIZE` | 2 × cores + 2 | PostgreSQL connections |
 //! | `--tls-cert`, `--tls-key` | `RECOUVRE_TLS_CERT`, `RECOUVRE_TLS_KEY` | unset | PEM files; both set: serve TLS |
 
 use std::net::SocketAddr;
@@ -89,9 +89,10 @@ pub struct ServeArgs {
     /// After SIGTERM/SIGINT, seconds in-flight requests get to finish.
     #[arg(long, env = "RECOUVRE_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
     pub drain_timeout_secs: u64,
-    /// PostgreSQL connections in the pool.
-    #[arg(long, env = "RECOUVRE_DB_POOL_SIZE", default_value_t = 16)]
-    pub db_pool_size: usize,
+    /// PostgreSQL connections in the pool; default 2 × CPU cores + 2 (more connections than
+    /// that only make PostgreSQL's backends compete for the same cores).
+    #[arg(long, env = "RECOUVRE_DB_POOL_SIZE")]
+    pub db_pool_size: Option<usize>,
     /// PEM certificate chain; with --tls-key, serve TLS.
     #[arg(long, env = "RECOUVRE_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,

@@ -50,7 +50,9 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("    {token}");
         println!();
     }
-    let pool = recouvre_store::build_pool(&db.url, args.db_pool_size, Duration::from_secs(5))?;
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let pool_size = args.db_pool_size.unwrap_or(2 * cores + 2);
+    let pool = recouvre_store::build_pool(&db.url, pool_size, Duration::from_secs(5))?;
     let app = App::new(pool, Arc::new(SystemClock));
     let listener = bind(args.listen)
         .await

@@ -21,8 +21,8 @@ use crate::{Conn, StoreError};
 // `treat_none_as_default_value = false` binds NULL for `None` instead of writing DEFAULT, so
 // the INSERT's text never varies and its prepared statement is cached.
 /// Inserts `rows` into `table` as one statement, pipelined on `conn` (a shared connection).
-/// A single row goes alone so its statement is cached: a multi-row INSERT's text depends on the
-/// row count and is prepared every time. (A macro: the equivalent generic function needs bounds
+/// Up to four rows go as a fixed-size array, whose statement Diesel caches; a `Vec` INSERT's
+/// text depends on the row count and is prepared every time. (A macro: the equivalent generic function needs bounds
 /// Diesel's trait solver cannot finish.)
 macro_rules! insert_rows {
     ($table:expr, $rows:expr, $conn:expr) => {
