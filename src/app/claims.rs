@@ -7,11 +7,14 @@ use recouvre_domain::{
 };
 use recouvre_store::StoreError;
 use recouvre_store::claims::{
-    ClaimFilter, claim_head, find_claim_by_reference, get_claim, insert_claim, list_claims,
-    list_events, save_claim_change,
+    ClaimFilter, claim_head, find_claim_by_reference, get_claim, list_claims, list_events,
+    save_claim_change,
 };
+use recouvre_store::create::{LedgerEntry, create_claim};
+use recouvre_store::idempotency::find_request;
 use uuid::Uuid;
 
+use super::tx::replay;
 use super::{App, AppError, Mutation, Principal, not_found, page_token};
 
 /// The etag of a resource at `version`.
@@ -58,63 +61,61 @@ impl App {
         render: impl FnOnce(&Claim, Now) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Agent)?;
-        let actor = p.actor();
+        let now = self.now();
         let creditor_id = new.creditor_id;
         let reference = new.external_reference.trim().to_owned();
-        let created = self
-            .in_transaction(p, m, async |conn, now| {
-                let (mut claim, events) = Claim::open(ClaimId::new_at(now.at), new, now)?;
-                let (sealed, version, head) =
-                    seal(claim.id, 0, claim.head_hash, &events, &actor, now.at);
-                claim.version = version;
-                claim.head_hash = head;
-                // The database checks the parties (tenant-scoped foreign keys) and the
-                // reference (unique per creditor) as part of the one pipelined write.
-                insert_claim(conn, p.tenant, &claim, &sealed)
-                    .await
-                    .map_err(|e| match e {
-                        StoreError::MissingReference(c) if c == "claims_creditor_fk" => {
-                            AppError::NotFound { resource: "creditor", id: claim.creditor_id.to_string() }
-                        }
-                        StoreError::MissingReference(c) if c == "claims_debtor_fk" => {
-                            AppError::NotFound { resource: "debtor", id: claim.debtor_id.to_string() }
-                        }
-                        StoreError::AlreadyExists(c) if c == "claims_external_reference_unique" => {
-                            AppError::AlreadyExists {
-                                reason: "EXTERNAL_REFERENCE_EXISTS",
-                                message: format!(
-                                    "The creditor already has a claim with external reference {:?}.",
-                                    claim.external_reference
-                                ),
-                                existing_id: None,
-                            }
-                        }
-                        other => other.into(),
-                    })?;
-                Ok(render(&claim, now))
-            })
-            .await;
-        match created {
-            // Name the claim that holds the reference (read after the failed transaction).
-            Err(AppError::AlreadyExists {
-                reason,
-                message,
-                existing_id: None,
-            }) => {
-                let mut conn = self.conn().await?;
+        let (mut claim, events) = Claim::open(ClaimId::new_at(now.at), new, now)?;
+        let (sealed, version, head) =
+            seal(claim.id, 0, claim.head_hash, &events, &p.actor(), now.at);
+        claim.version = version;
+        claim.head_hash = head;
+        let response = render(&claim, now);
+        let encoded = response.encode_to_vec();
+        let ledger = LedgerEntry {
+            request_id: &m.request_id,
+            method: m.method,
+            request_hash: &m.fingerprint,
+            response: &encoded,
+        };
+        let mut conn = self.conn().await?;
+        // One statement, one transaction: the database checks the parties (tenant-scoped
+        // foreign keys), the reference (unique per creditor) and the request id (the ledger's
+        // key) as it writes.
+        let Err(error) = create_claim(&mut conn, p.tenant, &claim, &sealed, &ledger).await else {
+            return Ok(response);
+        };
+        // Whatever refused the write, a request id already in the ledger means this is a
+        // retry (or a concurrent twin): answer the first result.
+        if let Some(seen) = find_request(&mut conn, p.tenant, &m.request_id).await? {
+            return replay(seen, m);
+        }
+        Err(match error {
+            StoreError::MissingReference(c) if c == "claims_creditor_fk" => AppError::NotFound {
+                resource: "creditor",
+                id: claim.creditor_id.to_string(),
+            },
+            StoreError::MissingReference(c) if c == "claims_debtor_fk" => AppError::NotFound {
+                resource: "debtor",
+                id: claim.debtor_id.to_string(),
+            },
+            StoreError::AlreadyExists(c) if c == "claims_external_reference_unique" => {
                 let existing =
                     find_claim_by_reference(&mut conn, p.tenant, creditor_id, &reference).await?;
-                Err(AppError::AlreadyExists {
-                    reason,
+                AppError::AlreadyExists {
+                    reason: "EXTERNAL_REFERENCE_EXISTS",
                     message: match existing {
-                        Some(id) => format!("{message} It is claim {id}."),
-                        None => message,
+                        Some(id) => format!(
+                            "The creditor already has claim {id} with external reference {reference:?}."
+                        ),
+                        None => format!(
+                            "The creditor already has a claim with external reference {reference:?}."
+                        ),
                     },
                     existing_id: existing.map(|id| id.to_string()),
-                })
+                }
             }
-            other => other,
-        }
+            other => other.into(),
+        })
     }
 
     /// Applies a lifecycle transition to a claim (`Role::Agent`): locks it, checks the etag,

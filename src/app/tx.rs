@@ -66,7 +66,7 @@ struct Tx<'m> {
     pub now: Now,
 }
 
-fn replay<R: Message + Default>(seen: SeenRequest, m: &Mutation) -> Result<R, AppError> {
+pub(crate) fn replay<R: Message + Default>(seen: SeenRequest, m: &Mutation) -> Result<R, AppError> {
     if seen.method != m.method || seen.request_hash != m.fingerprint {
         return Err(AppError::RequestIdReused);
     }

@@ -151,46 +151,6 @@ impl ClaimRow {
     }
 }
 
-/// Stores a new claim with its invoices and its first events, the three INSERTs pipelined
-/// (one round trip). A taken external reference is `AlreadyExists("claims_external_reference_unique")`;
-/// a creditor or debtor missing from the tenant is `MissingReference("claims_creditor_fk" /
-/// "claims_debtor_fk")`.
-pub async fn insert_claim(
-    conn: &mut Conn,
-    tenant: TenantId,
-    c: &Claim,
-    events: &[StoredEvent],
-) -> Result<(), StoreError> {
-    let invoice_rows: Vec<InvoiceRow> = c
-        .invoices
-        .iter()
-        .enumerate()
-        .map(|(i, inv)| InvoiceRow {
-            claim_id: c.id.0,
-            position: i as i32,
-            tenant_id: tenant.0,
-            number: inv.number.clone(),
-            issue_date: inv.issue_date,
-            service_completion_date: inv.service_completion_date,
-            due_date: inv.due_date,
-            amount: inv.amount.amount(),
-        })
-        .collect();
-    let event_rows = event_rows(tenant, events);
-    let shared: &Conn = conn;
-    let claim = diesel::insert_into(claims::table)
-        .values(ClaimRow::new(tenant, c))
-        .execute(&mut &*shared);
-    let invoices = insert_rows!(invoices::table, invoice_rows, shared);
-    let events = insert_rows!(claim_events::table, event_rows, shared);
-    // Pipelined: PostgreSQL runs them in order; the first error is the one that matters.
-    let (claim, invoices, events) = futures::join!(claim, invoices, events);
-    claim?;
-    invoices?;
-    events?;
-    Ok(())
-}
-
 /// The id of the creditor's claim with this external reference, if any.
 pub async fn find_claim_by_reference(
     conn: &mut Conn,

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod claims;
+pub mod create;
 mod error;
 pub mod idempotency;
 mod json;
