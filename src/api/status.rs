@@ -251,3 +251,43 @@ fn store(e: StoreError) -> Status {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// Quoted upper-case identifiers (`"CLAIM_CLOSED"`) in Rust source: the reasons it sends.
+    fn quoted_reasons(source: &str) -> BTreeSet<String> {
+        source
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.len() >= 6 && s.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Reasons in the first column of docs/errors.md's table.
+    fn documented_reasons(doc: &str) -> BTreeSet<String> {
+        doc.lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn every_reason_sent_is_documented_and_every_documented_reason_is_sent() {
+        let mut sent = quoted_reasons(include_str!("status.rs"));
+        sent.extend(quoted_reasons(include_str!("../app/claims.rs")));
+        let documented = documented_reasons(include_str!("../../docs/errors.md"));
+        assert_eq!(
+            sent, documented,
+            "docs/errors.md and the code disagree on error reasons"
+        );
+        assert!(
+            documented.len() >= 20,
+            "the table was not parsed: {documented:?}"
+        );
+    }
+}
