@@ -69,12 +69,15 @@ pub enum Phase {
     Create,
     /// `GetClaim` only (1,000 claims are created first, unmeasured).
     Get,
-    /// `create`, then `get` over the claims it created.
+    /// `RecordPayment` only (1,000 claims are created first, unmeasured): the lifecycle path
+    /// (row lock, transition, pipelined writes, request-id ledger).
+    Pay,
+    /// `create`, then `get` and `pay` over the claims it created.
     All,
 }
 
-/// Claims created before a `get` phase that runs alone.
-const GET_ONLY_SEED: usize = 1_000;
+/// Claims created before a `get` or `pay` phase that runs alone.
+const SEED_CLAIMS: usize = 1_000;
 /// Debtors the claims are spread over.
 const DEBTORS: usize = 8;
 
@@ -122,25 +125,28 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         reports.push(report);
         created = ids;
     }
-    if matches!(args.phase, Phase::Get | Phase::All) {
-        if created.is_empty() {
-            let seed = Limits {
-                requests: GET_ONLY_SEED,
-                duration: Duration::from_secs(120),
-                ..limits
-            };
-            let (report, ids) = create_phase(&clients, &fixture, seed).await;
-            if report.errors() > 0 || ids.is_empty() {
-                report.print();
-                bail!("could not create the claims the get phase reads");
-            }
-            println!(
-                "seeded {} claims for the get phase (not measured)",
-                ids.len()
-            );
-            created = ids;
+    if matches!(args.phase, Phase::Get | Phase::Pay) && created.is_empty() {
+        let seed = Limits {
+            requests: SEED_CLAIMS,
+            duration: Duration::from_secs(120),
+            ..limits
+        };
+        let (report, ids) = create_phase(&clients, &fixture, seed).await;
+        if report.errors() > 0 || ids.is_empty() {
+            report.print();
+            bail!("could not create the claims the phase works on");
         }
-        let report = get_phase(&clients, Arc::new(created), limits).await;
+        println!("seeded {} claims (not measured)", ids.len());
+        created = ids;
+    }
+    let created = Arc::new(created);
+    if matches!(args.phase, Phase::Get | Phase::All) {
+        let report = get_phase(&clients, created.clone(), limits).await;
+        report.print();
+        reports.push(report);
+    }
+    if matches!(args.phase, Phase::Pay | Phase::All) {
+        let report = pay_phase(&clients, created, limits).await;
         report.print();
         reports.push(report);
     }
@@ -527,6 +533,44 @@ async fn get_phase(clients: &Clients, ids: Arc<Vec<String>>, limits: Limits) -> 
         let id = ids[i % ids.len()].clone();
         async move {
             client.get_claim(pb::GetClaimRequest { id }).await?;
+            Ok(())
+        }
+    })
+    .await;
+    report
+}
+
+/// RecordPayment phase: 0.01 EUR payments spread over `ids` (each claim owes at least 100.00,
+/// so no payment is refused as an overpayment), valued yesterday so that no time zone makes
+/// the value date "in the future".
+async fn pay_phase(clients: &Clients, ids: Arc<Vec<String>>, limits: Limits) -> Report {
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
+    let value_date = pb::google::r#type::Date {
+        year: yesterday.year(),
+        month: yesterday.month() as i32,
+        day: yesterday.day() as i32,
+    };
+    let pool: Arc<Vec<Claims>> = Arc::new(
+        (0..limits.concurrency.max(clients.channels.len()))
+            .map(|i| clients.claims(i))
+            .collect(),
+    );
+    let (report, _) = drive("pay", limits, move |i| {
+        let mut client = pool[i % pool.len()].clone();
+        let request = pb::RecordPaymentRequest {
+            request_id: new_id(),
+            claim_id: ids[i % ids.len()].clone(),
+            etag: String::new(),
+            amount: Some(pb::Money {
+                currency_code: "EUR".into(),
+                amount: "0.01".into(),
+            }),
+            value_date: Some(value_date),
+            method: pb::PaymentMethod::BankTransfer as i32,
+            reference: format!("bench {i}"),
+        };
+        async move {
+            client.record_payment(request).await?;
             Ok(())
         }
     })
