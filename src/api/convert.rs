@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prost_types::Timestamp;
-use recouvre_domain::claim::{FieldViolation, InvoiceParts, claim_violations};
+use recouvre_domain::claim::{FieldViolation, InvoiceParts, claim_violations, text_problem};
 use recouvre_domain::identifiers::{
     Bic, CountryCode, Email, Iban, Phone, PostalCode, Siren, Siret, VatNumber,
 };
@@ -31,15 +31,19 @@ impl Violations {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
-                self.0.push(FieldViolation::new(field, e.to_string()));
+                self.add(field, e.to_string());
                 None
             }
         }
     }
 
-    /// Records a violation.
+    /// Records a violation; a field already reported keeps its first (most specific) one,
+    /// so each bad field appears once.
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.0.push(FieldViolation::new(field, description));
+        let field = field.into();
+        if !self.0.iter().any(|v| v.field == field) {
+            self.0.push(FieldViolation::new(field, description));
+        }
     }
 
     /// Err with every violation, if any.
@@ -183,7 +187,10 @@ pub fn money_pb(m: Money) -> pb::Money {
 
 fn text(v: &mut Violations, field: &str, raw: &str, required: bool, max: usize) -> Option<String> {
     let t = raw.trim();
-    if required && t.is_empty() {
+    if let Some(problem) = text_problem(t) {
+        v.add(field, problem);
+        None
+    } else if required && t.is_empty() {
         v.add(field, "is required");
         None
     } else if t.chars().count() > max {
@@ -644,10 +651,7 @@ pub fn new_claim(
         });
     }
     for rule in claim_violations(&src.external_reference, &parsed, currency, today) {
-        let field = format!("claim.{}", rule.field);
-        if !v.0.iter().any(|f| f.field == field) {
-            v.add(field, rule.description);
-        }
+        v.add(format!("claim.{}", rule.field), rule.description);
     }
     let invoices: Vec<Invoice> = parsed
         .iter()

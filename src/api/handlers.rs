@@ -481,10 +481,12 @@ impl ApiKeyService for Api {
         let src = r.api_key.unwrap_or_default();
         let role = convert::role(src.role)?;
         let label = src.label.trim();
-        if label.is_empty() || label.chars().count() > 200 {
-            return Err(
-                AppError::invalid("api_key.label", "is required, at most 200 characters").into(),
-            );
+        if label.is_empty() || label.chars().count() > 200 || label.contains('\0') {
+            return Err(AppError::invalid(
+                "api_key.label",
+                "is required, at most 200 characters, no NUL character",
+            )
+            .into());
         }
         let key = self
             .app

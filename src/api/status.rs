@@ -232,6 +232,13 @@ fn store(e: StoreError) -> Status {
             HashMap::new(),
             |_| {},
         ),
+        StoreError::InvalidText(cause) => status(
+            Code::InvalidArgument,
+            "INVALID_ARGUMENT",
+            format!("A text field holds something PostgreSQL cannot store ({cause})."),
+            HashMap::new(),
+            |_| {},
+        ),
         StoreError::MissingReference(constraint) => status(
             Code::NotFound,
             "NOT_FOUND",

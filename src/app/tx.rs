@@ -42,6 +42,9 @@ impl Mutation {
                 "is required (a UUID is best)",
             ));
         }
+        if let Some(problem) = recouvre_domain::claim::text_problem(request_id) {
+            return Err(AppError::invalid("request_id", problem));
+        }
         if request_id.len() > 128 {
             return Err(AppError::invalid("request_id", "must be at most 128 bytes"));
         }

@@ -3095,3 +3095,72 @@ async fn calls_without_a_valid_key_are_unauthenticated() {
     }
     assert_eq!(get(&app, &claim.id).await, claim);
 }
+
+/// PostgreSQL cannot store NUL in text or jsonb: such input is the caller's mistake and must be
+/// refused field by field, never surface as a database error.
+#[tokio::test]
+async fn text_with_a_nul_character_is_invalid_input_not_an_internal_error() {
+    let app = TestApp::spawn().await;
+    let claim = app.claim("100.00").await;
+    let mut claims = app.claims(&app.agent);
+    let contact = claims
+        .record_contact(pb::RecordContactRequest {
+            request_id: new_request_id(),
+            claim_id: claim.id.clone(),
+            channel: pb::ContactChannel::Phone as i32,
+            direction: pb::ContactDirection::Outbound as i32,
+            outcome: pb::ContactOutcome::Reached as i32,
+            note: "rappel\0demain".into(),
+            ..Default::default()
+        })
+        .await;
+    let status = assert_refused(contact, tonic::Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(bad_fields(&status), vec!["note"]);
+
+    let mut debtor = sample_business_debtor();
+    debtor.legal_name = "Dupont\0SARL".into();
+    debtor.addresses[0].locality = "Ly\0on".into();
+    let created = app
+        .debtors(&app.agent)
+        .create_debtor(pb::CreateDebtorRequest {
+            request_id: new_request_id(),
+            debtor: Some(debtor),
+        })
+        .await;
+    let status = assert_refused(created, tonic::Code::InvalidArgument, "INVALID_ARGUMENT");
+    let mut fields = bad_fields(&status);
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec!["debtor.addresses[0].locality", "debtor.legal_name"]
+    );
+
+    let creditor = app.creditor(&app.admin).await;
+    let debtor = app.debtor(&app.agent).await;
+    let mut new = sample_claim(&creditor.id, &debtor.id, "REF\0-1", &["10.00"]);
+    new.invoices[0].number = "F\0".into();
+    let created = claims
+        .create_claim(pb::CreateClaimRequest {
+            request_id: new_request_id(),
+            claim: Some(new),
+        })
+        .await;
+    let status = assert_refused(created, tonic::Code::InvalidArgument, "INVALID_ARGUMENT");
+    let mut fields = bad_fields(&status);
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec!["claim.external_reference", "claim.invoices[0].number"]
+    );
+
+    let replay = claims
+        .open_dispute(pb::OpenDisputeRequest {
+            request_id: "id\0with-nul".into(),
+            claim_id: claim.id.clone(),
+            reason: "contestation".into(),
+            ..Default::default()
+        })
+        .await;
+    let status = assert_refused(replay, tonic::Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(bad_fields(&status), vec!["request_id"]);
+}

@@ -410,7 +410,9 @@ pub fn claim_violations(
 ) -> Vec<FieldViolation> {
     let mut violations = Vec::new();
     let reference = external_reference.trim();
-    if reference.is_empty() {
+    if let Some(problem) = text_problem(reference) {
+        violations.push(FieldViolation::new("external_reference", problem));
+    } else if reference.is_empty() {
         violations.push(FieldViolation::new(
             "external_reference",
             "must not be empty",
@@ -437,7 +439,9 @@ pub fn claim_violations(
     for (i, invoice) in invoices.iter().enumerate() {
         let path = |f: &str| format!("invoices[{i}].{f}");
         let number = invoice.number.trim();
-        if number.is_empty() {
+        if let Some(problem) = text_problem(number) {
+            violations.push(FieldViolation::new(path("number"), problem));
+        } else if number.is_empty() {
             violations.push(FieldViolation::new(path("number"), "must not be empty"));
         } else if number.chars().count() > 64 {
             violations.push(FieldViolation::new(
@@ -788,8 +792,17 @@ impl ClaimEvent {
     }
 }
 
+/// Why `text` cannot be stored, if it cannot: PostgreSQL's `text` and `jsonb` refuse the NUL
+/// character, so it is the caller's mistake, reported on its field.
+pub fn text_problem(text: &str) -> Option<&'static str> {
+    text.contains('\0')
+        .then_some("must not contain the NUL character")
+}
+
 fn check_text(field: &str, text: &str, required: bool, out: &mut Vec<FieldViolation>) {
-    if required && text.trim().is_empty() {
+    if let Some(problem) = text_problem(text) {
+        out.push(FieldViolation::new(field, problem));
+    } else if required && text.trim().is_empty() {
         out.push(FieldViolation::new(field, "must not be empty"));
     } else if text.chars().count() > MAX_TEXT {
         out.push(FieldViolation::new(

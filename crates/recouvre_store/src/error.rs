@@ -13,6 +13,10 @@ pub enum StoreError {
     /// carries the constraint name.
     #[error("missing reference ({0})")]
     MissingReference(String),
+    /// PostgreSQL refused a value as text (a NUL character, an invalid escape): bad input that
+    /// slipped past the field checks.
+    #[error("text PostgreSQL cannot store: {0}")]
+    InvalidText(String),
     /// A concurrent transaction won (serialization failure or deadlock); safe to retry.
     #[error("conflict with a concurrent transaction")]
     Conflict,
@@ -41,6 +45,15 @@ impl From<diesel::result::Error> for StoreError {
             E::DatabaseError(K::SerializationFailure, _) => StoreError::Conflict,
             E::DatabaseError(K::ClosedConnection, info) => {
                 StoreError::Unavailable(info.message().to_owned())
+            }
+            // SQLSTATE 22021 / 22P05 carry no Diesel kind: recognise them by message.
+            E::DatabaseError(_, info)
+                if info.message().contains("invalid byte sequence")
+                    || info
+                        .message()
+                        .contains("unsupported Unicode escape sequence") =>
+            {
+                StoreError::InvalidText(info.message().to_owned())
             }
             E::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
                 StoreError::Conflict
