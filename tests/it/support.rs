@@ -102,21 +102,8 @@ impl TestApp {
     }
 
     pub async fn spawn_with(config: ServerConfig) -> TestApp {
-        let db = TestDatabase::new().await;
-        let clock = Arc::new(ManualClock(Mutex::new(start_time())));
-        let pool = recouvre_store::build_pool(db.url(), 20, Duration::from_secs(10)).expect("pool");
-        let app = App::new(pool, clock.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = serve(app, config, listener, async {
-                let _ = rx.await;
-            })
-            .await;
-        });
+        let started = start_server(config).await;
+        let (addr, db, clock, tx) = (started.addr, started.db, started.clock, started.shutdown);
         let channel = Channel::from_shared(format!("http://{addr}"))
             .expect("uri")
             .connect()
@@ -376,21 +363,8 @@ impl TestApp {
     /// A server speaking TLS (the harness's own channel is not connected: TLS tests make
     /// their own).
     pub async fn spawn_tls(config: ServerConfig) -> TlsApp {
-        let db = TestDatabase::new().await;
-        let clock = Arc::new(ManualClock(Mutex::new(start_time())));
-        let pool = recouvre_store::build_pool(db.url(), 5, Duration::from_secs(10)).expect("pool");
-        let app = App::new(pool, clock);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = serve(app, config, listener, async {
-                let _ = rx.await;
-            })
-            .await;
-        });
+        let started = start_server(config).await;
+        let (addr, db, tx) = (started.addr, started.db, started.shutdown);
         TlsApp {
             addr,
             _db: db,
@@ -411,5 +385,37 @@ impl Drop for TlsApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// A server running on a free port over a fresh database, with a manual clock.
+struct Started {
+    addr: std::net::SocketAddr,
+    db: TestDatabase,
+    clock: Arc<ManualClock>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start_server(config: ServerConfig) -> Started {
+    let db = TestDatabase::new().await;
+    let clock = Arc::new(ManualClock(Mutex::new(start_time())));
+    let pool = recouvre_store::build_pool(db.url(), 20, Duration::from_secs(10)).expect("pool");
+    let app = App::new(pool, clock.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = serve(app, config, listener, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    Started {
+        addr,
+        db,
+        clock,
+        shutdown,
     }
 }
