@@ -370,6 +370,7 @@ impl Fixture {
                     currency_code: "EUR".into(),
                     amount: format!("{}.{:02}", 100 + (i * 37 + n * 11) % 9_900, i % 100),
                 }),
+                ..Default::default()
             })
             .collect();
         pb::Claim {
@@ -568,6 +569,7 @@ async fn pay_phase(clients: &Clients, ids: Arc<Vec<String>>, limits: Limits) -> 
             value_date: Some(value_date),
             method: pb::PaymentMethod::BankTransfer as i32,
             reference: format!("bench {i}"),
+            invoice_number: String::new(),
         };
         async move {
             client.record_payment(request).await?;

@@ -137,4 +137,52 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Adds or corrects a reference rate (shared by every tenant; law-fr.md §2).
+    SetRate {
+        /// Which table.
+        #[command(subcommand)]
+        rate: SetRateCommand,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Prints both rate tables.
+    ListRates {
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// A reference rate row.
+#[derive(Debug, Subcommand)]
+pub enum SetRateCommand {
+    /// The ECB main refinancing rate in force from a date (or confirmed unchanged on it).
+    Ecb {
+        /// First day it applies (YYYY-MM-DD): the MRO value date, or 1 January / 1 July to
+        /// confirm the rate in force then.
+        #[arg(long)]
+        effective: chrono::NaiveDate,
+        /// Percent per year, e.g. 2.15.
+        #[arg(long)]
+        rate: rust_decimal::Decimal,
+        /// Where the figure comes from (ECB decision, URL).
+        #[arg(long)]
+        source: String,
+    },
+    /// The legal interest rates of a semester (arrêté, CMF L313-2).
+    Legal {
+        /// The semester, e.g. 2026-S2.
+        #[arg(long)]
+        semester: String,
+        /// Rate when the creditor is a natural person not acting professionally, percent.
+        #[arg(long)]
+        individual: rust_decimal::Decimal,
+        /// Rate in all other cases, percent.
+        #[arg(long)]
+        other: rust_decimal::Decimal,
+        /// The arrêté and where it was published.
+        #[arg(long)]
+        source: String,
+    },
 }

@@ -7,9 +7,11 @@ use anyhow::Context;
 use clap::Parser;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use recouvre::app::{App, SystemClock, create_api_key, now_facts};
-use recouvre::config::{AdminCommand, Cli, Command, LogFormat, ServeArgs};
+use recouvre::config::{AdminCommand, Cli, Command, LogFormat, ServeArgs, SetRateCommand};
 use recouvre::database;
 use recouvre::server::{ServerConfig, bind, serve, shutdown_signal};
+use recouvre_domain::claim::FieldViolation;
+use recouvre_domain::rates::{EcbRate, LegalRate, Semester};
 use recouvre_domain::{Role, TenantId, TenantKind};
 use recouvre_store::access::{Tenant, insert_tenant, list_tenants};
 use tracing_subscriber::EnvFilter;
@@ -74,6 +76,24 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     result
 }
 
+/// Refuses a rate row with every problem found, one line each.
+fn refuse_violations(violations: Vec<FieldViolation>) -> anyhow::Result<()> {
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = violations
+        .iter()
+        .map(|v| {
+            format!(
+                "  --{}: {}",
+                v.field.trim_start_matches("rate.").replace('_', "-"),
+                v.description
+            )
+        })
+        .collect();
+    anyhow::bail!("the rate was not stored:\n{}", lines.join("\n"))
+}
+
 async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
     let now = now_facts(chrono::Utc::now());
     match command {
@@ -96,7 +116,8 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
             label,
             db,
         } => {
-            let role = Role::parse(&role).context("--role must be agent, legal or admin")?;
+            let role =
+                Role::parse(&role).context("--role must be legal, agent, admin or operator")?;
             let db = database::open(&db).await?;
             let mut conn = AsyncPgConnection::establish(&db.url).await?;
             let tenant = match tenant {
@@ -127,6 +148,64 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
             let mut conn = AsyncPgConnection::establish(&db.url).await?;
             for t in list_tenants(&mut conn).await? {
                 println!("{}\t{}\t{}", t.id, t.kind.as_str(), t.name);
+            }
+        }
+        AdminCommand::SetRate { rate, db } => {
+            let db = database::open(&db).await?;
+            let mut conn = AsyncPgConnection::establish(&db.url).await?;
+            match rate {
+                SetRateCommand::Ecb {
+                    effective,
+                    rate,
+                    source,
+                } => {
+                    let row = EcbRate {
+                        effective,
+                        rate,
+                        source: source.trim().to_owned(),
+                    };
+                    refuse_violations(recouvre::app::rates::ecb_violations(&row))?;
+                    recouvre_store::rates::upsert_ecb_rate(&mut conn, &row, now.at).await?;
+                    println!("ECB {effective}: {} % ({})", row.rate, row.source);
+                }
+                SetRateCommand::Legal {
+                    semester,
+                    individual,
+                    other,
+                    source,
+                } => {
+                    let semester = Semester::parse(semester.trim())
+                        .context("--semester must look like 2026-S2")?;
+                    let row = LegalRate {
+                        semester,
+                        individual,
+                        other,
+                        source: source.trim().to_owned(),
+                    };
+                    refuse_violations(recouvre::app::rates::legal_violations(&row))?;
+                    recouvre_store::rates::upsert_legal_rate(&mut conn, &row, now.at).await?;
+                    println!(
+                        "Legal rates {semester}: {individual} % (individual), {other} % (other) ({})",
+                        row.source
+                    );
+                }
+            }
+            println!("Running servers use it within 30 seconds.");
+        }
+        AdminCommand::ListRates { db } => {
+            let db = database::open(&db).await?;
+            let mut conn = AsyncPgConnection::establish(&db.url).await?;
+            let table = recouvre_store::rates::load_rates(&mut conn).await?;
+            println!("ECB main refinancing rate (effective date, %, source)");
+            for r in table.ecb_rates() {
+                println!("{}\t{}\t{}", r.effective, r.rate, r.source);
+            }
+            println!("Legal interest rates (semester, individual %, other %, source)");
+            for r in table.legal_rates() {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    r.semester, r.individual, r.other, r.source
+                );
             }
         }
     }

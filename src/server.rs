@@ -17,7 +17,7 @@ use crate::api::Api;
 use crate::api::pb::{
     FILE_DESCRIPTOR_SET, api_key_service_server::ApiKeyServiceServer,
     claim_service_server::ClaimServiceServer, creditor_service_server::CreditorServiceServer,
-    debtor_service_server::DebtorServiceServer,
+    debtor_service_server::DebtorServiceServer, rate_service_server::RateServiceServer,
 };
 use crate::app::App;
 
@@ -156,6 +156,11 @@ pub async fn serve(
         )
         .add_service(
             DebtorServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            RateServiceServer::new(api.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         )

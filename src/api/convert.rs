@@ -7,15 +7,24 @@ use recouvre_domain::claim::{FieldViolation, InvoiceParts, claim_violations, tex
 use recouvre_domain::identifiers::{
     Bic, CountryCode, Email, Iban, Phone, PostalCode, Siren, Siret, VatNumber,
 };
+use recouvre_domain::rates::{EcbRate, LegalRate, Semester};
+use recouvre_domain::statement::{
+    Conventions, DayCount, FormalNoticeDelivery, ImputationLine, InterestBasis, InterestRegime,
+    Interruption, InterruptionCause, Judgment, PaymentImputation, RecoveryCost, Statement,
+    StatementNote,
+};
+use recouvre_domain::terms::{EndOfMonthMethod, PaymentTerms};
 use recouvre_domain::{
     Address, ApiKeyId, Claim, ClaimId, ClaimState, ClosureKind, ContactChannel, ContactDirection,
     ContactOutcome, Creditor, CreditorId, Currency, Debtor, DebtorId, DebtorKind,
-    DisputeResolution, Invoice, Language, Money, Now, PaymentMethod, Role, Stage, StoredEvent,
+    DisputeResolution, Invoice, Language, Money, Now, Payment, PaymentMethod, Role, Stage,
+    StoredEvent,
 };
 use recouvre_store::access::ApiKey;
+use rust_decimal::Decimal;
 
 use super::pb;
-use crate::app::{AppError, etag};
+use crate::app::{AppError, Valuation, etag};
 
 /// Collects field violations while parsing a request.
 #[derive(Default)]
@@ -275,6 +284,8 @@ pub const CREDITOR_FIELDS: &[&str] = &[
     "contact_email",
     "contact_phone",
     "agency_client",
+    "natural_person",
+    "end_of_month_method",
 ];
 
 /// Parses the mutable creditor fields named in `mask` (all when empty) onto `target`.
@@ -344,6 +355,20 @@ pub fn apply_creditor(
     if touches("agency_client") {
         target.agency_client = src.agency_client;
     }
+    if touches("natural_person") {
+        target.natural_person = src.natural_person;
+    }
+    if touches("end_of_month_method") {
+        match pb::EndOfMonthMethod::try_from(src.end_of_month_method) {
+            Ok(pb::EndOfMonthMethod::Unspecified | pb::EndOfMonthMethod::AddThenEndOfMonth) => {
+                target.end_of_month_method = EndOfMonthMethod::AddThenEndOfMonth;
+            }
+            Ok(pb::EndOfMonthMethod::EndOfMonthThenAdd) => {
+                target.end_of_month_method = EndOfMonthMethod::EndOfMonthThenAdd;
+            }
+            Err(_) => v.add(f("end_of_month_method"), "is not a known method"),
+        }
+    }
     if let (Some(siren), Some(siret)) = (&target.siren, &target.siret)
         && siret.siren() != *siren
     {
@@ -378,6 +403,8 @@ pub fn new_creditor(src: Option<&pb::Creditor>) -> Result<Creditor, AppError> {
         contact_email: None,
         contact_phone: None,
         agency_client: false,
+        natural_person: false,
+        end_of_month_method: EndOfMonthMethod::default(),
         version: 0,
         created_at: epoch(),
         updated_at: epoch(),
@@ -437,6 +464,11 @@ pub fn creditor_pb(c: &Creditor) -> pb::Creditor {
             .map(|x| x.as_str().to_owned())
             .unwrap_or_default(),
         agency_client: c.agency_client,
+        natural_person: c.natural_person,
+        end_of_month_method: match c.end_of_month_method {
+            EndOfMonthMethod::AddThenEndOfMonth => pb::EndOfMonthMethod::AddThenEndOfMonth,
+            EndOfMonthMethod::EndOfMonthThenAdd => pb::EndOfMonthMethod::EndOfMonthThenAdd,
+        } as i32,
         etag: etag(c.version),
         create_time: Some(timestamp(c.created_at)),
         update_time: Some(timestamp(c.updated_at)),
@@ -630,6 +662,7 @@ pub fn new_claim(
     let debtor_id = uuid_or_violation(&mut v, "claim.debtor_id", &src.debtor_id, DebtorId::parse);
     let currency = v.check("claim.currency_code", Currency::parse(&src.currency_code));
     let mut parsed = Vec::with_capacity(src.invoices.len());
+    let mut extras = Vec::with_capacity(src.invoices.len());
     for (i, inv) in src.invoices.iter().enumerate() {
         let p = |f: &str| format!("claim.invoices[{i}].{f}");
         let issue_date = date(&mut v, &p("issue_date"), inv.issue_date.as_ref(), true);
@@ -639,29 +672,78 @@ pub fn new_claim(
             inv.service_completion_date.as_ref(),
             false,
         );
-        let due_date = date(&mut v, &p("due_date"), inv.due_date.as_ref(), true);
+        let payment_terms = inv
+            .payment_terms
+            .as_ref()
+            .and_then(|t| payment_terms(&mut v, &p("payment_terms"), t));
+        if inv.payment_terms.is_some() && inv.due_date.is_some() {
+            v.add(
+                p("due_date"),
+                "give either a due date or payment terms, not both",
+            );
+        }
+        // With terms, the due date is derived once the creditor's counting method is known.
+        let due_date = if inv.payment_terms.is_some() {
+            issue_date
+        } else {
+            date(&mut v, &p("due_date"), inv.due_date.as_ref(), true)
+        };
         // The amount is parsed in its own currency; the rules compare it with the claim's.
         let amount = money(&mut v, &p("amount"), inv.amount.as_ref(), None);
+        let contractual_rate = if inv.contractual_rate.is_empty() {
+            None
+        } else {
+            match inv.contractual_rate.parse::<rust_decimal::Decimal>() {
+                Ok(rate) if !inv.contractual_rate.contains(['e', 'E', ' ', '+']) => {
+                    match recouvre_domain::rates::rate_problem(rate) {
+                        Some(problem) => {
+                            v.add(p("contractual_rate"), problem);
+                            None
+                        }
+                        None if rate < rust_decimal::Decimal::ZERO => {
+                            v.add(p("contractual_rate"), "must not be negative");
+                            None
+                        }
+                        None => Some(rate.normalize()),
+                    }
+                }
+                _ => {
+                    v.add(
+                        p("contractual_rate"),
+                        "must be a decimal percentage such as \"12.5\"",
+                    );
+                    None
+                }
+            }
+        };
         parsed.push(InvoiceParts {
             number: &inv.number,
             issue_date,
             service_completion_date,
-            due_date,
+            due_date: if inv.payment_terms.is_some() {
+                None
+            } else {
+                due_date
+            },
             amount,
         });
+        extras.push((due_date, payment_terms, contractual_rate));
     }
     for rule in claim_violations(&src.external_reference, &parsed, currency, today) {
         v.add(format!("claim.{}", rule.field), rule.description);
     }
     let invoices: Vec<Invoice> = parsed
         .iter()
-        .filter_map(|p| {
+        .zip(&extras)
+        .filter_map(|(p, (due_date, payment_terms, contractual_rate))| {
             Some(Invoice {
                 number: p.number.to_owned(),
                 issue_date: p.issue_date?,
                 service_completion_date: p.service_completion_date,
-                due_date: p.due_date?,
+                due_date: (*due_date)?,
+                payment_terms: *payment_terms,
                 amount: p.amount?,
+                contractual_rate: *contractual_rate,
             })
         })
         .collect();
@@ -674,9 +756,31 @@ pub fn new_claim(
                 external_reference: src.external_reference.clone(),
                 currency,
                 invoices,
+                // Decided by the app from the parties.
+                regime: InterestRegime::Commercial,
+                compound_interest: src.compound_interest,
             })
         }
         _ => Err(AppError::invalid("claim", "is invalid")),
+    }
+}
+
+fn payment_terms(v: &mut Violations, field: &str, t: &pb::PaymentTerms) -> Option<PaymentTerms> {
+    let days = |v: &mut Violations| match u16::try_from(t.days) {
+        Ok(d) if d <= 365 => Some(d),
+        _ => {
+            v.add(format!("{field}.days"), "must be between 0 and 365");
+            None
+        }
+    };
+    match pb::payment_terms::Kind::try_from(t.kind) {
+        Ok(pb::payment_terms::Kind::Default30Days) => Some(PaymentTerms::Default30),
+        Ok(pb::payment_terms::Kind::NetDays) => days(v).map(PaymentTerms::Net),
+        Ok(pb::payment_terms::Kind::EndOfMonth45) => Some(PaymentTerms::EndOfMonth45),
+        Ok(pb::payment_terms::Kind::Unspecified) | Err(_) => {
+            v.add(format!("{field}.kind"), "is required");
+            None
+        }
     }
 }
 
@@ -836,6 +940,7 @@ pub fn role(raw: i32) -> Result<Role, AppError> {
         Ok(pb::Role::Legal) => Ok(Role::Legal),
         Ok(pb::Role::Agent) => Ok(Role::Agent),
         Ok(pb::Role::Admin) => Ok(Role::Admin),
+        Ok(pb::Role::Operator) => Ok(Role::Operator),
         Ok(pb::Role::Unspecified) | Err(_) => Err(AppError::invalid(
             "api_key.role",
             "must be LEGAL, AGENT or ADMIN",
@@ -848,6 +953,7 @@ pub fn role_pb(r: Role) -> pb::Role {
         Role::Legal => pb::Role::Legal,
         Role::Agent => pb::Role::Agent,
         Role::Admin => pb::Role::Admin,
+        Role::Operator => pb::Role::Operator,
     }
 }
 
@@ -863,7 +969,7 @@ pub fn api_key_pb(k: &ApiKey, token: Option<&str>) -> pb::ApiKey {
 }
 
 /// Renders a claim as seen at `now` (holds and broken promises depend on the date).
-pub fn claim_pb(c: &Claim, now: Now) -> pb::Claim {
+pub fn claim_pb(c: &Claim, valuation: &Valuation, now: Now) -> pb::Claim {
     let mut holds = Vec::new();
     // A closed claim is on no hold, whatever dispute it ended with.
     let open = matches!(c.state, ClaimState::Open(_));
@@ -888,6 +994,11 @@ pub fn claim_pb(c: &Claim, now: Now) -> pb::Claim {
                 service_completion_date: i.service_completion_date.map(date_pb),
                 due_date: Some(date_pb(i.due_date)),
                 amount: Some(money_pb(i.amount)),
+                payment_terms: i.payment_terms.map(payment_terms_pb),
+                contractual_rate: i
+                    .contractual_rate
+                    .map(|r| r.normalize().to_string())
+                    .unwrap_or_default(),
             })
             .collect(),
         state: state_pb(c.state) as i32,
@@ -915,6 +1026,533 @@ pub fn claim_pb(c: &Claim, now: Now) -> pb::Claim {
         etag: etag(c.version),
         create_time: Some(timestamp(c.created_at)),
         update_time: Some(timestamp(c.updated_at)),
+        compound_interest: c.legal.compound_interest,
+        interest_regime: regime_pb(c.regime) as i32,
+        amount_owed: valuation.owed(c).ok().map(money_pb),
+        amount_owed_date: Some(date_pb(valuation.as_of)),
+        amount_owed_unavailable: valuation
+            .statement
+            .as_ref()
+            .err()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        limitation_deadline: valuation.limitation_deadline.map(date_pb),
+        payments: c
+            .payments
+            .iter()
+            .map(|payment| {
+                let imputation = valuation
+                    .statement
+                    .as_ref()
+                    .ok()
+                    .and_then(|s| s.payments.iter().find(|i| i.payment_id == payment.id));
+                payment_pb(payment, imputation, c.currency)
+            })
+            .collect(),
+        formal_notice: c
+            .legal
+            .formal_notice
+            .as_ref()
+            .map(|n| pb::FormalNoticeDelivery {
+                sent_date: Some(date_pb(n.sent_on)),
+                receipt_date: Some(date_pb(n.received_on)),
+                tracking_number: n.tracking_number.clone(),
+            }),
+        judgment: c.legal.judgment.as_ref().map(|j| pb::Judgment {
+            judgment_date: Some(date_pb(j.pronounced_on)),
+            enforceable_date: j.enforceable_on.map(date_pb),
+            court: j.court.clone(),
+            reference: j.reference.clone(),
+        }),
+        limitation_interruptions: c
+            .legal
+            .interruptions
+            .iter()
+            .map(|i| pb::LimitationInterruption {
+                date: Some(date_pb(i.on)),
+                cause: interruption_cause_pb(i.cause) as i32,
+                note: i.note.clone(),
+            })
+            .collect(),
+        recovery_costs: c
+            .legal
+            .recovery_costs
+            .iter()
+            .map(|r| pb::RecoveryCost {
+                invoice_number: r.invoice_number.clone(),
+                amount: Some(decimal_pb(r.amount, c.currency)),
+                incurred_date: Some(date_pb(r.incurred_on)),
+                proof: r.proof.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn regime_pb(r: InterestRegime) -> pb::InterestRegime {
+    match r {
+        InterestRegime::Commercial => pb::InterestRegime::Commercial,
+        InterestRegime::Consumer => pb::InterestRegime::Consumer,
+        InterestRegime::Civil => pb::InterestRegime::Civil,
+    }
+}
+
+fn interruption_cause_pb(c: InterruptionCause) -> pb::InterruptionCause {
+    match c {
+        InterruptionCause::Acknowledgment => pb::InterruptionCause::Acknowledgment,
+        InterruptionCause::CourtAction => pb::InterruptionCause::CourtAction,
+        InterruptionCause::EnforcementMeasure => pb::InterruptionCause::EnforcementMeasure,
+        InterruptionCause::Payment => pb::InterruptionCause::Payment,
+    }
+}
+
+fn payment_terms_pb(t: PaymentTerms) -> pb::PaymentTerms {
+    let kind = match t {
+        PaymentTerms::Default30 => pb::payment_terms::Kind::Default30Days,
+        PaymentTerms::Net(_) => pb::payment_terms::Kind::NetDays,
+        PaymentTerms::EndOfMonth45 => pb::payment_terms::Kind::EndOfMonth45,
+    };
+    pb::PaymentTerms {
+        kind: kind as i32,
+        days: t.days().map(i32::from).unwrap_or_default(),
+    }
+}
+
+/// An engine amount (already at the currency's precision) on the wire.
+pub fn decimal_pb(amount: Decimal, currency: Currency) -> pb::Money {
+    let mut rounded = amount.round_dp(currency.minor_digits());
+    rounded.rescale(currency.minor_digits());
+    pb::Money {
+        currency_code: currency.code().to_owned(),
+        amount: rounded.to_string(),
+    }
+}
+
+fn imputation_line_pb(l: &ImputationLine, currency: Currency) -> pb::ImputationLine {
+    pb::ImputationLine {
+        invoice_number: l.invoice_number.clone(),
+        interest: Some(decimal_pb(l.interest, currency)),
+        fixed_indemnity: Some(decimal_pb(l.fixed_indemnity, currency)),
+        recovery_costs: Some(decimal_pb(l.recovery_costs, currency)),
+        principal: Some(decimal_pb(l.principal, currency)),
+    }
+}
+
+fn payment_pb(
+    p: &Payment,
+    imputation: Option<&PaymentImputation>,
+    currency: Currency,
+) -> pb::Payment {
+    pb::Payment {
+        id: p.id.to_string(),
+        amount: Some(money_pb(p.amount)),
+        value_date: Some(date_pb(p.value_date)),
+        method: payment_method_pb(p.method) as i32,
+        reference: p.reference.clone(),
+        invoice_number: p.invoice_number.clone().unwrap_or_default(),
+        imputation: imputation
+            .map(|i| {
+                i.lines
+                    .iter()
+                    .map(|l| imputation_line_pb(l, currency))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        unapplied: imputation.map(|i| decimal_pb(i.unapplied, currency)),
+    }
+}
+
+fn payment_method_pb(m: PaymentMethod) -> pb::PaymentMethod {
+    match m {
+        PaymentMethod::BankTransfer => pb::PaymentMethod::BankTransfer,
+        PaymentMethod::DirectDebit => pb::PaymentMethod::DirectDebit,
+        PaymentMethod::Card => pb::PaymentMethod::Card,
+        PaymentMethod::Cheque => pb::PaymentMethod::Cheque,
+        PaymentMethod::Cash => pb::PaymentMethod::Cash,
+        PaymentMethod::Other => pb::PaymentMethod::Other,
+    }
+}
+
+/// Parses statement conventions; unset means the defaults.
+pub fn conventions(
+    v: &mut Violations,
+    c: Option<&pb::StatementConventions>,
+) -> Option<Conventions> {
+    let Some(c) = c else {
+        return Some(Conventions::default());
+    };
+    let day_count = match pb::DayCount::try_from(c.day_count) {
+        Ok(pb::DayCount::Unspecified | pb::DayCount::Act365Fixed) => DayCount::Act365Fixed,
+        Ok(pb::DayCount::ActualActual) => DayCount::ActualActual,
+        Err(_) => {
+            v.add("conventions.day_count", "is not a known day count");
+            return None;
+        }
+    };
+    Some(Conventions {
+        day_count,
+        count_start_day: c.count_start_day,
+    })
+}
+
+fn note_pb(n: &StatementNote, currency: Currency) -> pb::StatementNote {
+    let (code, message, invoice) = match n {
+        StatementNote::ContractualRateBelowFloor {
+            invoice,
+            semester,
+            rate,
+            floor,
+        } => (
+            "CONTRACTUAL_RATE_BELOW_FLOOR",
+            format!(
+                "The contractual rate {rate} % is below 3 × the legal rate ({floor} %) in \
+                 {semester} (C. com. L441-10 II): applied as agreed, to review."
+            ),
+            Some(invoice.clone()),
+        ),
+        StatementNote::LimitationFromInvoiceDate { invoice } => (
+            "LIMITATION_FROM_INVOICE_DATE",
+            "No service-completion date: limitation counted from the invoice date, which may \
+             be later than the legal starting point."
+                .to_owned(),
+            Some(invoice.clone()),
+        ),
+        StatementNote::InterestNotRunning => (
+            "INTEREST_NOT_RUNNING",
+            "No formal notice receipt or start of interest is recorded: no interest runs \
+             (C. civ. 1231-6, 1344-1)."
+                .to_owned(),
+            None,
+        ),
+        StatementNote::IndemnityNotInEuro => (
+            "INDEMNITY_NOT_IN_EURO",
+            "The fixed indemnity is €40 (D441-5); it is not added to a claim in another \
+             currency."
+                .to_owned(),
+            None,
+        ),
+        StatementNote::InterruptionAfterExpiry { invoice, on } => (
+            "INTERRUPTION_AFTER_EXPIRY",
+            format!(
+                "The interruption of {on} came after the period had expired: it restarts nothing."
+            ),
+            Some(invoice.clone()),
+        ),
+        StatementNote::UnappliedPayment { payment_id, amount } => (
+            "UNAPPLIED_PAYMENT",
+            format!(
+                "Payment {payment_id} exceeded everything owed by {} (to refund).",
+                decimal_pb(*amount, currency).amount
+            ),
+            None,
+        ),
+        StatementNote::InterestFrozen { from } => (
+            "INTEREST_FROZEN",
+            format!("Interest stops accruing after {from}."),
+            None,
+        ),
+    };
+    pb::StatementNote {
+        code: code.to_owned(),
+        message,
+        invoice_number: invoice.unwrap_or_default(),
+    }
+}
+
+/// The statement on the wire.
+pub fn statement_pb(claim: ClaimId, s: &Statement) -> pb::Statement {
+    let cur = s.currency;
+    let m = |d: Decimal| Some(decimal_pb(d, cur));
+    pb::Statement {
+        claim_id: claim.to_string(),
+        as_of: Some(date_pb(s.as_of)),
+        interest_regime: regime_pb(s.regime) as i32,
+        legal_rate_category: s.legal_rate_category.as_str().to_owned(),
+        conventions: Some(pb::StatementConventions {
+            day_count: match s.conventions.day_count {
+                DayCount::Act365Fixed => pb::DayCount::Act365Fixed,
+                DayCount::ActualActual => pb::DayCount::ActualActual,
+            } as i32,
+            count_start_day: s.conventions.count_start_day,
+        }),
+        conventions_text: s.conventions.describe(),
+        invoices: s
+            .invoices
+            .iter()
+            .map(|i| pb::InvoiceStatement {
+                number: i.number.clone(),
+                issue_date: Some(date_pb(i.issue_date)),
+                due_date: Some(date_pb(i.due_date)),
+                principal: m(i.principal),
+                interest_from: i.interest_from.map(date_pb),
+                segments: i
+                    .segments
+                    .iter()
+                    .map(|g| pb::InterestSegment {
+                        first_day: Some(date_pb(g.first_day)),
+                        last_day: Some(date_pb(g.last_day)),
+                        days: g.days,
+                        base: m(g.base),
+                        rate: g.rate.normalize().to_string(),
+                        basis: g.basis.as_str().to_owned(),
+                        legal_basis: g.basis.citation().to_owned(),
+                        ecb_rate: match g.basis {
+                            InterestBasis::EcbPlusTen { ecb } => ecb.normalize().to_string(),
+                            _ => String::new(),
+                        },
+                        floor_rate: match g.basis {
+                            InterestBasis::ContractualRate { floor: Some(f) } => {
+                                f.normalize().to_string()
+                            }
+                            _ => String::new(),
+                        },
+                        below_floor: g.basis.below_floor(g.rate),
+                        semester: g.semester.to_string(),
+                        amount: m(g.amount),
+                    })
+                    .collect(),
+                capitalisations: i
+                    .capitalisations
+                    .iter()
+                    .map(|c| pb::Capitalisation {
+                        date: Some(date_pb(c.on)),
+                        amount: m(c.amount),
+                    })
+                    .collect(),
+                interest: m(i.interest),
+                fixed_indemnity: m(i.fixed_indemnity),
+                recovery_costs: m(i.recovery_costs),
+                paid: Some(imputation_line_pb(&i.paid, cur)),
+                outstanding_principal: m(i.outstanding_principal),
+                outstanding_interest: m(i.outstanding_interest),
+                outstanding_accessories: m(i.outstanding_accessories),
+                balance: m(i.balance),
+                limitation: Some(pb::InvoiceLimitation {
+                    years: i.limitation.years as i32,
+                    legal_basis: i.limitation.basis.to_owned(),
+                    start_date: Some(date_pb(i.limitation.starts_on)),
+                    counted_from_invoice_date: i.limitation.counted_from_invoice_date,
+                    restart_date: i.limitation.restarted.map(|r| date_pb(r.0)),
+                    restart_cause: i
+                        .limitation
+                        .restarted
+                        .map(|r| interruption_cause_pb(r.1) as i32)
+                        .unwrap_or_default(),
+                    deadline: Some(date_pb(i.limitation.deadline)),
+                    expired: i.limitation.expired,
+                }),
+            })
+            .collect(),
+        payments: s
+            .payments
+            .iter()
+            .map(|i| pb::Payment {
+                id: i.payment_id.to_string(),
+                amount: m(i.amount),
+                value_date: Some(date_pb(i.value_date)),
+                method: 0,
+                reference: String::new(),
+                invoice_number: i.designated_invoice.clone().unwrap_or_default(),
+                imputation: i.lines.iter().map(|l| imputation_line_pb(l, cur)).collect(),
+                unapplied: m(i.unapplied),
+            })
+            .collect(),
+        totals: Some(pb::StatementTotals {
+            principal: m(s.totals.principal),
+            interest: m(s.totals.interest),
+            fixed_indemnities: m(s.totals.fixed_indemnities),
+            recovery_costs: m(s.totals.recovery_costs),
+            paid: m(s.totals.paid),
+            outstanding_principal: m(s.totals.outstanding_principal),
+            outstanding_interest: m(s.totals.outstanding_interest),
+            outstanding_accessories: m(s.totals.outstanding_accessories),
+            owed: m(s.totals.owed),
+            unapplied: m(s.totals.unapplied),
+        }),
+        limitation_deadline: s.next_limitation_deadline.map(date_pb),
+        notes: s.notes.iter().map(|n| note_pb(n, cur)).collect(),
+    }
+}
+
+/// Parses a formal-notice delivery (field paths relative to it).
+pub fn formal_notice_delivery(
+    d: Option<&pb::FormalNoticeDelivery>,
+) -> Result<FormalNoticeDelivery, AppError> {
+    let d = d.ok_or_else(|| AppError::invalid("delivery", "is required"))?;
+    let mut v = Violations::default();
+    let sent_on = date(&mut v, "delivery.sent_date", d.sent_date.as_ref(), true);
+    let received_on = date(
+        &mut v,
+        "delivery.receipt_date",
+        d.receipt_date.as_ref(),
+        true,
+    );
+    v.finish()?;
+    match (sent_on, received_on) {
+        (Some(sent_on), Some(received_on)) => Ok(FormalNoticeDelivery {
+            sent_on,
+            received_on,
+            tracking_number: d.tracking_number.trim().to_owned(),
+        }),
+        _ => Err(AppError::invalid("delivery", "is invalid")),
+    }
+}
+
+/// Parses a judgment.
+pub fn judgment(j: Option<&pb::Judgment>) -> Result<Judgment, AppError> {
+    let j = j.ok_or_else(|| AppError::invalid("judgment", "is required"))?;
+    let mut v = Violations::default();
+    let pronounced_on = date(
+        &mut v,
+        "judgment.judgment_date",
+        j.judgment_date.as_ref(),
+        true,
+    );
+    let enforceable_on = date(
+        &mut v,
+        "judgment.enforceable_date",
+        j.enforceable_date.as_ref(),
+        false,
+    );
+    v.finish()?;
+    let pronounced_on = pronounced_on.ok_or_else(|| AppError::invalid("judgment", "is invalid"))?;
+    Ok(Judgment {
+        pronounced_on,
+        enforceable_on,
+        court: j.court.trim().to_owned(),
+        reference: j.reference.trim().to_owned(),
+    })
+}
+
+/// Parses a limitation interruption.
+pub fn interruption(i: Option<&pb::LimitationInterruption>) -> Result<Interruption, AppError> {
+    let i = i.ok_or_else(|| AppError::invalid("interruption", "is required"))?;
+    let mut v = Violations::default();
+    let on = date(&mut v, "interruption.date", i.date.as_ref(), true);
+    let cause = match pb::InterruptionCause::try_from(i.cause) {
+        Ok(pb::InterruptionCause::Acknowledgment) => Some(InterruptionCause::Acknowledgment),
+        Ok(pb::InterruptionCause::CourtAction) => Some(InterruptionCause::CourtAction),
+        Ok(pb::InterruptionCause::EnforcementMeasure) => {
+            Some(InterruptionCause::EnforcementMeasure)
+        }
+        Ok(pb::InterruptionCause::Payment) => {
+            v.add(
+                "interruption.cause",
+                "payments are recorded with RecordPayment",
+            );
+            None
+        }
+        Ok(pb::InterruptionCause::Unspecified) | Err(_) => {
+            v.add("interruption.cause", "is required");
+            None
+        }
+    };
+    v.finish()?;
+    match (on, cause) {
+        (Some(on), Some(cause)) => Ok(Interruption {
+            on,
+            cause,
+            note: i.note.trim().to_owned(),
+        }),
+        _ => Err(AppError::invalid("interruption", "is invalid")),
+    }
+}
+
+/// Parses recovery costs, with the currency their amount was given in.
+pub fn recovery_cost(c: Option<&pb::RecoveryCost>) -> Result<(RecoveryCost, Currency), AppError> {
+    let c = c.ok_or_else(|| AppError::invalid("cost", "is required"))?;
+    let mut v = Violations::default();
+    let amount = money(&mut v, "cost.amount", c.amount.as_ref(), None);
+    let incurred_on = date(&mut v, "cost.incurred_date", c.incurred_date.as_ref(), true);
+    v.finish()?;
+    match (amount, incurred_on) {
+        (Some(amount), Some(incurred_on)) => Ok((
+            RecoveryCost {
+                invoice_number: c.invoice_number.trim().to_owned(),
+                amount: amount.amount(),
+                incurred_on,
+                proof: c.proof.trim().to_owned(),
+            },
+            amount.currency(),
+        )),
+        _ => Err(AppError::invalid("cost", "is invalid")),
+    }
+}
+
+fn percent(v: &mut Violations, field: &str, raw: &str) -> Option<Decimal> {
+    let value = raw
+        .trim()
+        .parse::<Decimal>()
+        .ok()
+        .filter(|_| !raw.contains(['e', 'E', '+']) && !raw.trim().is_empty());
+    match value {
+        None => {
+            v.add(field, "must be a decimal percentage such as \"2.15\"");
+            None
+        }
+        Some(d) => Some(d.normalize()),
+    }
+}
+
+/// Parses an ECB row (rules checked by the app).
+pub fn ecb_rate(r: Option<&pb::EcbRate>) -> Result<EcbRate, AppError> {
+    let r = r.ok_or_else(|| AppError::invalid("rate", "is required"))?;
+    let mut v = Violations::default();
+    let effective = date(
+        &mut v,
+        "rate.effective_date",
+        r.effective_date.as_ref(),
+        true,
+    );
+    let rate = percent(&mut v, "rate.rate", &r.rate);
+    v.finish()?;
+    match (effective, rate) {
+        (Some(effective), Some(rate)) => Ok(EcbRate {
+            effective,
+            rate,
+            source: r.source.trim().to_owned(),
+        }),
+        _ => Err(AppError::invalid("rate", "is invalid")),
+    }
+}
+
+/// Parses a legal-rate row (rules checked by the app).
+pub fn legal_rate(r: Option<&pb::LegalInterestRate>) -> Result<LegalRate, AppError> {
+    let r = r.ok_or_else(|| AppError::invalid("rate", "is required"))?;
+    let mut v = Violations::default();
+    let semester = Semester::parse(r.semester.trim());
+    if semester.is_none() {
+        v.add("rate.semester", "must be a semester such as \"2026-S2\"");
+    }
+    let individual = percent(&mut v, "rate.individual_rate", &r.individual_rate);
+    let other = percent(&mut v, "rate.other_rate", &r.other_rate);
+    v.finish()?;
+    match (semester, individual, other) {
+        (Some(semester), Some(individual), Some(other)) => Ok(LegalRate {
+            semester,
+            individual,
+            other,
+            source: r.source.trim().to_owned(),
+        }),
+        _ => Err(AppError::invalid("rate", "is invalid")),
+    }
+}
+
+/// An ECB row on the wire.
+pub fn ecb_rate_pb(r: &EcbRate) -> pb::EcbRate {
+    pb::EcbRate {
+        effective_date: Some(date_pb(r.effective)),
+        rate: r.rate.normalize().to_string(),
+        source: r.source.clone(),
+    }
+}
+
+/// A legal-rate row on the wire.
+pub fn legal_rate_pb(r: &LegalRate) -> pb::LegalInterestRate {
+    pb::LegalInterestRate {
+        semester: r.semester.to_string(),
+        individual_rate: r.individual.normalize().to_string(),
+        other_rate: r.other.normalize().to_string(),
+        source: r.source.clone(),
     }
 }
 

@@ -9,8 +9,9 @@ use super::pb::api_key_service_server::ApiKeyService;
 use super::pb::claim_service_server::ClaimService;
 use super::pb::creditor_service_server::CreditorService;
 use super::pb::debtor_service_server::DebtorService;
+use super::pb::rate_service_server::RateService;
 use super::{Api, pb};
-use crate::app::{AppError, Mutation};
+use crate::app::{AppError, Mutation, valuation};
 
 type Reply<T> = Result<Response<T>, Status>;
 
@@ -37,8 +38,12 @@ impl ClaimService for Api {
     async fn get_claim(&self, request: Request<pb::GetClaimRequest>) -> Reply<pb::Claim> {
         let p = self.principal(&request).await?;
         let id = convert::claim_id("id", &request.get_ref().id)?;
-        let claim = self.app.get_claim(&p, id).await?;
-        Ok(Response::new(claim_pb(&claim, self.app.now())))
+        let valued = self.app.get_claim(&p, id).await?;
+        Ok(Response::new(claim_pb(
+            &valued.claim,
+            &valued.valuation,
+            self.app.now(),
+        )))
     }
 
     async fn list_claims(
@@ -83,7 +88,11 @@ impl ClaimService for Api {
             .await?;
         let now = self.app.now();
         Ok(Response::new(pb::ListClaimsResponse {
-            claims: page.claims.iter().map(|c| claim_pb(c, now)).collect(),
+            claims: page
+                .claims
+                .iter()
+                .map(|v| claim_pb(&v.claim, &v.valuation, now))
+                .collect(),
             next_page_token: page.next_page_token,
         }))
     }
@@ -140,6 +149,7 @@ impl ClaimService for Api {
         };
         let payment_id = PaymentId::new_at(self.app.now().at);
         let reference = r.reference.trim().to_owned();
+        let invoice_number = Some(r.invoice_number.trim().to_owned()).filter(|n| !n.is_empty());
         let claim = self
             .app
             .mutate_claim(
@@ -147,17 +157,17 @@ impl ClaimService for Api {
                 &m,
                 id,
                 &r.etag,
-                move |c, now| {
-                    c.record_payment(
-                        Payment {
-                            id: payment_id,
-                            amount,
-                            value_date,
-                            method,
-                            reference,
-                        },
-                        now,
-                    )
+                move |c, rates, now| {
+                    let payment = Payment {
+                        id: payment_id,
+                        amount,
+                        value_date,
+                        method,
+                        reference,
+                        invoice_number,
+                    };
+                    let settlement = valuation::settlement(c, &payment, rates, now.today);
+                    c.record_payment(payment, settlement, now)
                 },
                 claim_pb,
             )
@@ -191,7 +201,7 @@ impl ClaimService for Api {
                 &m,
                 id,
                 &r.etag,
-                move |c, now| {
+                move |c, _, now| {
                     let occurred_at = occurred
                         .flatten()
                         .map(crate::app::now_facts)
@@ -227,7 +237,7 @@ impl ClaimService for Api {
                 &m,
                 id,
                 &r.etag,
-                move |c, now| c.open_dispute(reason, now),
+                move |c, _, now| c.open_dispute(reason, now),
                 claim_pb,
             )
             .await?;
@@ -252,7 +262,7 @@ impl ClaimService for Api {
                 &m,
                 id,
                 &r.etag,
-                move |c, now| c.resolve_dispute(resolution, note, now),
+                move |c, _, now| c.resolve_dispute(resolution, note, now),
                 claim_pb,
             )
             .await?;
@@ -282,7 +292,10 @@ impl ClaimService for Api {
                 &m,
                 id,
                 &r.etag,
-                move |c, now| c.record_promise(amount, due_date, now),
+                move |c, rates, now| {
+                    let owed = valuation::value(c, rates, now.today).owed(c);
+                    c.record_promise(amount, due_date, owed, now)
+                },
                 claim_pb,
             )
             .await?;
@@ -303,7 +316,10 @@ impl ClaimService for Api {
                 &m,
                 id,
                 &r.etag,
-                move |c, now| c.escalate(to, now),
+                move |c, rates, now| {
+                    let deadline = valuation::value(c, rates, now.today).limitation_deadline;
+                    c.escalate(to, deadline, now)
+                },
                 claim_pb,
             )
             .await?;
@@ -325,11 +341,191 @@ impl ClaimService for Api {
                 &m,
                 id,
                 &r.etag,
-                move |c, now| c.close(kind, reason, now),
+                move |c, rates, now| {
+                    let owed = valuation::value(c, rates, now.today).owed(c);
+                    c.close(kind, reason, owed, now)
+                },
                 claim_pb,
             )
             .await?;
         Ok(Response::new(claim))
+    }
+
+    async fn get_statement(
+        &self,
+        request: Request<pb::GetStatementRequest>,
+    ) -> Reply<pb::Statement> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let mut v = Violations::default();
+        let as_of = convert::date(&mut v, "as_of", r.as_of.as_ref(), false);
+        let conventions = convert::conventions(&mut v, r.conventions.as_ref());
+        v.finish()?;
+        let statement = self
+            .app
+            .statement(&p, id, as_of, conventions.unwrap_or_default())
+            .await?;
+        Ok(Response::new(convert::statement_pb(id, &statement)))
+    }
+
+    async fn record_formal_notice_delivery(
+        &self,
+        request: Request<pb::RecordFormalNoticeDeliveryRequest>,
+    ) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
+        let r = request.into_inner();
+        let m = Mutation::of("RecordFormalNoticeDelivery", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let delivery = convert::formal_notice_delivery(r.delivery.as_ref())?;
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, _, now| c.record_formal_notice_delivery(delivery, now),
+                claim_pb,
+            )
+            .await
+            .map_err(|e| prefix_fields(e, "delivery."))?;
+        Ok(Response::new(claim))
+    }
+
+    async fn record_judgment(
+        &self,
+        request: Request<pb::RecordJudgmentRequest>,
+    ) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
+        let r = request.into_inner();
+        let m = Mutation::of("RecordJudgment", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let judgment = convert::judgment(r.judgment.as_ref())?;
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, _, now| c.record_judgment(judgment, now),
+                claim_pb,
+            )
+            .await
+            .map_err(|e| prefix_fields(e, "judgment."))?;
+        Ok(Response::new(claim))
+    }
+
+    async fn record_limitation_interruption(
+        &self,
+        request: Request<pb::RecordLimitationInterruptionRequest>,
+    ) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
+        let r = request.into_inner();
+        let m = Mutation::of("RecordLimitationInterruption", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let interruption = convert::interruption(r.interruption.as_ref())?;
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, _, now| c.record_interruption(interruption, now),
+                claim_pb,
+            )
+            .await
+            .map_err(|e| prefix_fields(e, "interruption."))?;
+        Ok(Response::new(claim))
+    }
+
+    async fn record_recovery_cost(
+        &self,
+        request: Request<pb::RecordRecoveryCostRequest>,
+    ) -> Reply<pb::Claim> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
+        let r = request.into_inner();
+        let m = Mutation::of("RecordRecoveryCost", &r.request_id, &r)?;
+        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let cost = convert::recovery_cost(r.cost.as_ref())?;
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, _, now| {
+                    // The amount was parsed in its own currency: it must be the claim's.
+                    if cost.1 != c.currency {
+                        return Err(recouvre_domain::ClaimError::Invalid(vec![
+                            recouvre_domain::claim::FieldViolation::new(
+                                "amount.currency_code",
+                                format!("must be the claim's currency {}", c.currency.code()),
+                            ),
+                        ]));
+                    }
+                    c.record_recovery_cost(cost.0, now)
+                },
+                claim_pb,
+            )
+            .await
+            .map_err(|e| prefix_fields(e, "cost."))?;
+        Ok(Response::new(claim))
+    }
+}
+
+#[tonic::async_trait]
+impl RateService for Api {
+    async fn list_rates(
+        &self,
+        request: Request<pb::ListRatesRequest>,
+    ) -> Reply<pb::ListRatesResponse> {
+        let p = self.principal(&request).await?;
+        let table = self.app.list_rates(&p).await?;
+        Ok(Response::new(pb::ListRatesResponse {
+            ecb_rates: table.ecb_rates().iter().map(convert::ecb_rate_pb).collect(),
+            legal_interest_rates: table
+                .legal_rates()
+                .iter()
+                .map(convert::legal_rate_pb)
+                .collect(),
+        }))
+    }
+
+    async fn set_ecb_rate(&self, request: Request<pb::SetEcbRateRequest>) -> Reply<pb::EcbRate> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Operator)?;
+        let r = request.into_inner();
+        let m = Mutation::of("SetEcbRate", &r.request_id, &r)?;
+        let rate = convert::ecb_rate(r.rate.as_ref())?;
+        let row = self
+            .app
+            .set_ecb_rate(&p, &m, rate, convert::ecb_rate_pb)
+            .await?;
+        Ok(Response::new(row))
+    }
+
+    async fn set_legal_interest_rate(
+        &self,
+        request: Request<pb::SetLegalInterestRateRequest>,
+    ) -> Reply<pb::LegalInterestRate> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Operator)?;
+        let r = request.into_inner();
+        let m = Mutation::of("SetLegalInterestRate", &r.request_id, &r)?;
+        let rate = convert::legal_rate(r.rate.as_ref())?;
+        let row = self
+            .app
+            .set_legal_rate(&p, &m, rate, convert::legal_rate_pb)
+            .await?;
+        Ok(Response::new(row))
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use recouvre_domain::rates::RateError;
 use recouvre_domain::{ClaimError, Role};
 use recouvre_store::StoreError;
 use tonic::{Code, Status};
@@ -29,16 +30,19 @@ fn status(
 }
 
 fn precondition(reason: &str, subject: &str, message: String) -> Status {
+    precondition_with(reason, subject, message, HashMap::new())
+}
+
+fn precondition_with(
+    reason: &str,
+    subject: &str,
+    message: String,
+    metadata: HashMap<String, String>,
+) -> Status {
     let description = message.clone();
-    status(
-        Code::FailedPrecondition,
-        reason,
-        message,
-        HashMap::new(),
-        |d| {
-            d.add_precondition_failure_violation(reason, subject, description);
-        },
-    )
+    status(Code::FailedPrecondition, reason, message, metadata, |d| {
+        d.add_precondition_failure_violation(reason, subject, description);
+    })
 }
 
 fn role_name(role: Role) -> &'static str {
@@ -195,6 +199,44 @@ fn domain(e: ClaimError) -> Status {
             "BALANCE_OUTSTANDING",
             "claim",
             format!("The claim cannot be closed as paid: {balance} is still owed."),
+        ),
+        ClaimError::RateNotPublished(RateError::NotPublished { semester, kind }) => {
+            precondition_with(
+                "RATE_NOT_PUBLISHED",
+                "rates",
+                format!(
+                    "No {} rate is published for {semester}: it is needed here and is never \
+                     extrapolated. An operator adds it with RateService or `recouvre admin \
+                     set-rate`.",
+                    kind.as_str()
+                ),
+                HashMap::from([
+                    ("semester".to_owned(), semester.to_string()),
+                    ("table".to_owned(), kind.as_str().to_owned()),
+                ]),
+            )
+        }
+        ClaimError::LimitationExpired { deadline } => precondition_with(
+            "LIMITATION_EXPIRED",
+            "claim",
+            format!(
+                "The limitation period of an invoice still owing expired on {deadline}: legal \
+                 action is time-barred (C. civ. 2219)."
+            ),
+            HashMap::from([("deadline".to_owned(), deadline.to_string())]),
+        ),
+        ClaimError::AlreadyRecorded(fact) => precondition(
+            "FACT_ALREADY_RECORDED",
+            "claim",
+            format!("{fact} is already recorded on this claim (it can be recorded once)."),
+        ),
+        ClaimError::RecoveryCostsNotAllowed(regime) => precondition(
+            "RECOVERY_COSTS_NOT_ALLOWED",
+            "claim",
+            format!(
+                "Recovery costs cannot be charged on a {regime} claim: only between \
+                 professionals (C. com. L441-10 II), never to a consumer (CPCE L111-8)."
+            ),
         ),
     }
 }

@@ -1,9 +1,12 @@
 //! Claim use cases.
 
 use recouvre_domain::events::seal;
+use recouvre_domain::rates::RateTable;
+use recouvre_domain::statement::{Conventions, InterestRegime, Statement, statement};
+use recouvre_domain::terms::due_date;
 use recouvre_domain::{
-    ChainBreak, Claim, ClaimError, ClaimEvent, ClaimId, NewClaim, Now, Role, StoredEvent,
-    verify_chain,
+    ChainBreak, Claim, ClaimError, ClaimEvent, ClaimId, DebtorKind, NewClaim, Now, Role,
+    StoredEvent, verify_chain,
 };
 use recouvre_store::StoreError;
 use recouvre_store::claims::{
@@ -12,9 +15,11 @@ use recouvre_store::claims::{
 };
 use recouvre_store::create::{LedgerEntry, create_claim};
 use recouvre_store::idempotency::find_request;
+use recouvre_store::parties::claim_parties;
 use uuid::Uuid;
 
 use super::tx::replay;
+use super::valuation::{Valuation, value};
 use super::{App, AppError, Mutation, Principal, not_found, page_token};
 
 /// The etag of a resource at `version`.
@@ -31,11 +36,20 @@ pub(crate) fn check_etag(sent: &str, version: i64) -> Result<(), AppError> {
     }
 }
 
+/// A claim and its standing today.
+#[derive(Debug)]
+pub struct ValuedClaim {
+    /// The claim.
+    pub claim: Claim,
+    /// What the statement engine says of it today.
+    pub valuation: Valuation,
+}
+
 /// A page of claims.
 #[derive(Debug)]
 pub struct ClaimPage {
     /// The claims.
-    pub claims: Vec<Claim>,
+    pub claims: Vec<ValuedClaim>,
     /// Token of the next page; empty on the last.
     pub next_page_token: String,
 }
@@ -57,19 +71,53 @@ impl App {
         &self,
         p: &Principal,
         m: &Mutation,
-        new: NewClaim,
-        render: impl FnOnce(&Claim, Now) -> R,
+        mut new: NewClaim,
+        render: impl FnOnce(&Claim, &Valuation, Now) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Agent)?;
         let now = self.now();
+        let rates = self.rates().await?;
         let creditor_id = new.creditor_id;
         let reference = new.external_reference.trim().to_owned();
+        let mut conn = self.conn().await?;
+        // The regime and the due dates from terms depend on the parties.
+        let (creditor, debtor) =
+            claim_parties(&mut conn, p.tenant, new.creditor_id, new.debtor_id).await?;
+        let (Some((natural_person, end_of_month)), Some(debtor_kind)) = (creditor, debtor) else {
+            if let Some(seen) = find_request(&mut conn, p.tenant, &m.request_id).await? {
+                return replay(seen, m);
+            }
+            return Err(if creditor.is_none() {
+                AppError::NotFound {
+                    resource: "creditor",
+                    id: new.creditor_id.to_string(),
+                }
+            } else {
+                AppError::NotFound {
+                    resource: "debtor",
+                    id: new.debtor_id.to_string(),
+                }
+            });
+        };
+        new.regime = InterestRegime::of(debtor_kind == DebtorKind::Business, natural_person);
+        for invoice in &mut new.invoices {
+            if let Some(terms) = invoice.payment_terms {
+                invoice.due_date = due_date(
+                    terms,
+                    invoice.issue_date,
+                    invoice.service_completion_date,
+                    end_of_month,
+                )
+                .due_date;
+            }
+        }
         let (mut claim, events) = Claim::open(ClaimId::new_at(now.at), new, now)?;
         let (sealed, version, head) =
             seal(claim.id, 0, claim.head_hash, &events, &p.actor(), now.at);
         claim.version = version;
         claim.head_hash = head;
-        let response = render(&claim, now);
+        let valuation = value(&claim, &rates, now.today);
+        let response = render(&claim, &valuation, now);
         let encoded = response.encode_to_vec();
         let ledger = LedgerEntry {
             request_id: &m.request_id,
@@ -77,11 +125,19 @@ impl App {
             request_hash: &m.fingerprint,
             response: &encoded,
         };
-        let mut conn = self.conn().await?;
-        // One statement, one transaction: the database checks the parties (tenant-scoped
+        // One statement, one transaction: the database checks the parties again (tenant-scoped
         // foreign keys), the reference (unique per creditor) and the request id (the ledger's
         // key) as it writes.
-        let Err(error) = create_claim(&mut conn, p.tenant, &claim, &sealed, &ledger).await else {
+        let Err(error) = create_claim(
+            &mut conn,
+            p.tenant,
+            &claim,
+            &sealed,
+            valuation.limitation_deadline,
+            &ledger,
+        )
+        .await
+        else {
             return Ok(response);
         };
         // Whatever refused the write, a request id already in the ledger means this is a
@@ -126,17 +182,18 @@ impl App {
         m: &Mutation,
         id: ClaimId,
         sent_etag: &str,
-        transition: impl FnOnce(&mut Claim, Now) -> Result<Vec<ClaimEvent>, ClaimError>,
-        render: impl FnOnce(&Claim, Now) -> R,
+        transition: impl FnOnce(&mut Claim, &RateTable, Now) -> Result<Vec<ClaimEvent>, ClaimError>,
+        render: impl FnOnce(&Claim, &Valuation, Now) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Agent)?;
         let actor = p.actor();
+        let rates = self.rates().await?;
         self.in_transaction(p, m, async |conn, now| {
             let mut claim = get_claim(conn, p.tenant, id, true)
                 .await
                 .map_err(not_found("claim", id))?;
             check_etag(sent_etag, claim.version)?;
-            let events = transition(&mut claim, now)?;
+            let events = transition(&mut claim, &rates, now)?;
             let (sealed, version, head) = seal(
                 claim.id,
                 claim.version,
@@ -154,19 +211,54 @@ impl App {
                     _ => None,
                 })
                 .collect();
-            save_claim_change(conn, p.tenant, &claim, &payments, &sealed, now.at).await?;
-            Ok(render(&claim, now))
+            let valuation = value(&claim, &rates, now.today);
+            save_claim_change(
+                conn,
+                p.tenant,
+                &claim,
+                &payments,
+                &sealed,
+                valuation.limitation_deadline,
+                now.at,
+            )
+            .await?;
+            Ok(render(&claim, &valuation, now))
         })
         .await
     }
 
-    /// One claim.
-    pub async fn get_claim(&self, p: &Principal, id: ClaimId) -> Result<Claim, AppError> {
+    /// One claim, valued today.
+    pub async fn get_claim(&self, p: &Principal, id: ClaimId) -> Result<ValuedClaim, AppError> {
         p.require(Role::Legal)?;
+        let rates = self.rates().await?;
         let mut conn = self.conn().await?;
-        get_claim(&mut conn, p.tenant, id, false)
+        let claim = get_claim(&mut conn, p.tenant, id, false)
             .await
-            .map_err(not_found("claim", id))
+            .map_err(not_found("claim", id))?;
+        let valuation = value(&claim, &rates, self.now().today);
+        Ok(ValuedClaim { claim, valuation })
+    }
+
+    /// The statement of a claim as of `as_of` (today when `None`). Refused when a rate it
+    /// needs is not published.
+    pub async fn statement(
+        &self,
+        p: &Principal,
+        id: ClaimId,
+        as_of: Option<chrono::NaiveDate>,
+        conventions: Conventions,
+    ) -> Result<Statement, AppError> {
+        p.require(Role::Legal)?;
+        let rates = self.rates().await?;
+        let mut conn = self.conn().await?;
+        let claim = get_claim(&mut conn, p.tenant, id, false)
+            .await
+            .map_err(not_found("claim", id))?;
+        let as_of = as_of.unwrap_or(self.now().today);
+        Ok(
+            statement(claim.statement_input(), &rates, as_of, conventions)
+                .map_err(ClaimError::from)?,
+        )
     }
 
     /// A page of claims matching `filter`, in creation order.
@@ -178,6 +270,7 @@ impl App {
         token: &str,
     ) -> Result<ClaimPage, AppError> {
         p.require(Role::Legal)?;
+        let rates = self.rates().await?;
         let limit = page_token::size(page_size, 50, 500)?;
         let fingerprint = format!("claims:{filter:?}");
         let after = page_token::decode(token, &fingerprint)?
@@ -195,8 +288,15 @@ impl App {
         } else {
             String::new()
         };
+        let today = self.now().today;
         Ok(ClaimPage {
-            claims,
+            claims: claims
+                .into_iter()
+                .map(|claim| {
+                    let valuation = value(&claim, &rates, today);
+                    ValuedClaim { claim, valuation }
+                })
+                .collect(),
             next_page_token,
         })
     }

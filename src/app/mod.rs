@@ -6,7 +6,9 @@ mod auth;
 mod claims;
 mod error;
 mod parties;
+pub mod rates;
 mod tx;
+pub mod valuation;
 
 use std::sync::Arc;
 
@@ -15,9 +17,10 @@ use recouvre_domain::Now;
 use recouvre_store::{Pool, PooledConn};
 
 pub use auth::{KeyCache, NewApiKey, Principal, create_api_key, hash_token};
-pub use claims::{ChainReport, ClaimPage, etag};
+pub use claims::{ChainReport, ClaimPage, ValuedClaim, etag};
 pub use error::{AppError, not_found};
 pub use tx::Mutation;
+pub use valuation::{Valuation, settlement};
 
 /// Where the application reads the time. Domain code never does; tests substitute a clock.
 pub trait Clock: Send + Sync + 'static {
@@ -51,6 +54,7 @@ pub struct App {
     pool: Pool,
     clock: Arc<dyn Clock>,
     keys: Arc<KeyCache>,
+    rates: Arc<valuation::RateCache>,
 }
 
 impl App {
@@ -60,6 +64,7 @@ impl App {
             pool,
             clock,
             keys: Arc::new(KeyCache::default()),
+            rates: Arc::new(valuation::RateCache::default()),
         }
     }
 

@@ -193,6 +193,10 @@ impl App {
         render: impl Fn(&NewApiKey, bool) -> R,
     ) -> Result<R, AppError> {
         p.require(Role::Admin)?;
+        // A key never mints a stronger one: operator keys come from the command line only.
+        if role > p.role {
+            return Err(AppError::PermissionDenied { required: role });
+        }
         let mut created = None;
         let stored = self
             .in_transaction(p, m, async |conn, now| {

@@ -54,6 +54,7 @@ fn payment(claim_id: &str, amount: &str) -> pb::RecordPaymentRequest {
         value_date: Some(date(2026, 11, 20)),
         method: pb::PaymentMethod::BankTransfer as i32,
         reference: "VIR SEPA 0001".into(),
+        invoice_number: String::new(),
     }
 }
 
@@ -244,7 +245,7 @@ async fn create_claim_totals_invoices_and_starts_amicable() {
     assert!(!claim.etag.is_empty());
     assert_eq!(claim.create_time, Some(ts(start_time())));
     assert_eq!(claim.update_time, Some(ts(start_time())));
-    // Invoices long overdue: the first reminder is due now, never in the past.
+    // The first reminder is never scheduled in the past.
     let next = claim.next_action_time.expect("next action scheduled");
     assert!(
         next.seconds >= start_time().timestamp(),
@@ -723,12 +724,13 @@ async fn list_claims_filters_combine() {
             .claims(&app.agent)
             .create_claim(pb::CreateClaimRequest {
                 request_id: new_request_id(),
-                claim: Some(sample_claim(
-                    creditor,
-                    debtor,
-                    &format!("DOS-{i}"),
-                    &["10.00"],
-                )),
+                claim: Some({
+                    // Long overdue, so the first reminder is due at once.
+                    let mut claim = sample_claim(creditor, debtor, &format!("DOS-{i}"), &["10.00"]);
+                    claim.invoices[0].issue_date = Some(date(2026, 9, 1));
+                    claim.invoices[0].due_date = Some(date(2026, 10, 1));
+                    claim
+                }),
             })
             .await
             .expect("create")

@@ -7,5 +7,6 @@ mod claims;
 mod embedded;
 mod parties;
 mod server;
+mod statement;
 mod tenancy;
 mod tls;

@@ -332,6 +332,7 @@ async fn shutdown_lets_in_flight_requests_finish() {
                 value_date: Some(date(2026, 11, 19)),
                 method: pb::PaymentMethod::BankTransfer as i32,
                 reference: "VIR 1".into(),
+                invoice_number: String::new(),
             })
             .await
     });

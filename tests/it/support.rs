@@ -13,6 +13,7 @@ use recouvre::api::pb::api_key_service_client::ApiKeyServiceClient;
 use recouvre::api::pb::claim_service_client::ClaimServiceClient;
 use recouvre::api::pb::creditor_service_client::CreditorServiceClient;
 use recouvre::api::pb::debtor_service_client::DebtorServiceClient;
+use recouvre::api::pb::rate_service_client::RateServiceClient;
 use recouvre::app::{App, Clock, create_api_key};
 use recouvre::server::{ServerConfig, serve};
 use recouvre_domain::{Role, TenantId, TenantKind};
@@ -62,6 +63,7 @@ pub type Claims = ClaimServiceClient<InterceptedService<Channel, Auth>>;
 pub type Creditors = CreditorServiceClient<InterceptedService<Channel, Auth>>;
 pub type Debtors = DebtorServiceClient<InterceptedService<Channel, Auth>>;
 pub type ApiKeys = ApiKeyServiceClient<InterceptedService<Channel, Auth>>;
+pub type Rates = RateServiceClient<InterceptedService<Channel, Auth>>;
 
 /// A running server and what a test needs around it.
 pub struct TestApp {
@@ -179,6 +181,15 @@ impl TestApp {
     pub fn api_keys(&self, key: &str) -> ApiKeys {
         ApiKeyServiceClient::with_interceptor(self.channel.clone(), Auth(key.to_owned()))
     }
+    pub fn rates(&self, key: &str) -> Rates {
+        RateServiceClient::with_interceptor(self.channel.clone(), Auth(key.to_owned()))
+    }
+
+    /// A key of the first tenant with the operator role, as `recouvre admin create-api-key
+    /// --role operator` makes (no API call can mint one).
+    pub async fn operator(&self) -> String {
+        self.key(self.tenant, Role::Operator).await
+    }
 
     /// Creates a valid creditor with `admin`.
     pub async fn creditor(&self, admin: &str) -> pb::Creditor {
@@ -293,7 +304,9 @@ pub fn sample_consumer_debtor() -> pb::Debtor {
     }
 }
 
-/// A claim with one invoice per amount, issued 2026-09-01, due 2026-10-01.
+/// A claim with one invoice per amount, issued 2026-11-02, due 2026-12-16: not yet due while
+/// the tests run (the clock starts on 2026-11-20), so no interest or indemnity accrues and
+/// what is owed is principal minus payments. Interest is tested with its own claims.
 pub fn sample_claim(
     creditor_id: &str,
     debtor_id: &str,
@@ -310,10 +323,11 @@ pub fn sample_claim(
             .enumerate()
             .map(|(i, a)| pb::Invoice {
                 number: format!("F-2026-{i:04}"),
-                issue_date: Some(date(2026, 9, 1)),
-                service_completion_date: Some(date(2026, 8, 31)),
-                due_date: Some(date(2026, 10, 1)),
+                issue_date: Some(date(2026, 11, 2)),
+                service_completion_date: Some(date(2026, 11, 1)),
+                due_date: Some(date(2026, 12, 16)),
                 amount: Some(eur(a)),
+                ..Default::default()
             })
             .collect(),
         ..Default::default()

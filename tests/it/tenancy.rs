@@ -196,6 +196,7 @@ async fn every_claim_rpc(
             value_date: Some(date(2026, 11, 19)),
             method: pb::PaymentMethod::BankTransfer as i32,
             reference: "VIR 42".into(),
+            invoice_number: String::new(),
         })
         .await;
     out.push(("RecordPayment", r.map(drop)));

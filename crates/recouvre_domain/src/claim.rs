@@ -8,9 +8,17 @@
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use serde_json::{Value, json};
 
+use rust_decimal::Decimal;
+
 use crate::Now;
 use crate::ids::{ClaimId, CreditorId, DebtorId, PaymentId};
 use crate::money::{Currency, Money, MoneyError};
+use crate::rates::RateError;
+use crate::statement::{
+    FormalNoticeDelivery, InterestRegime, Interruption, InterruptionCause, Judgment, LegalFacts,
+    RecoveryCost,
+};
+use crate::terms::PaymentTerms;
 
 /// The most invoices one claim may carry.
 pub const MAX_INVOICES: usize = 500;
@@ -29,10 +37,16 @@ pub struct Invoice {
     /// When the goods were delivered or the service completed: the limitation period runs from
     /// it (C. civ. art. 2224, C. com. L110-4, C. consom. L218-2).
     pub service_completion_date: Option<NaiveDate>,
-    /// Payment due date (date de règlement, C. com. L441-10 II).
+    /// Payment due date (date de règlement, C. com. L441-10 II): given, or derived from
+    /// `payment_terms` when the invoice gives terms instead.
     pub due_date: NaiveDate,
+    /// The payment terms the due date was derived from, if it was.
+    pub payment_terms: Option<PaymentTerms>,
     /// Amount including VAT (TTC), the base of late penalties.
     pub amount: Money,
+    /// The contractual late-penalty rate, percent per year (L441-10 II); `None`: the default
+    /// ECB + 10 points. Only used between professionals.
+    pub contractual_rate: Option<Decimal>,
 }
 
 /// Where a live claim stands on the escalation ladder.
@@ -243,6 +257,8 @@ pub struct Payment {
     pub method: PaymentMethod,
     /// The payer's or bank's reference.
     pub reference: String,
+    /// The invoice the debtor said it pays (C. civ. 1342-10 al. 1), if any.
+    pub invoice_number: Option<String>,
 }
 
 /// The channel of a contact with the debtor.
@@ -502,6 +518,22 @@ pub fn claim_violations(
     violations
 }
 
+/// What the statement engine found once a payment is imputed, for [`Claim::record_payment`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// The payment was imputed on a statement as of today.
+    Imputed {
+        /// Everything owed on its value date before it (reported on an overpayment).
+        owed_before: Money,
+        /// Everything owed today after it.
+        owed_after: Money,
+        /// What exceeded everything owed: the payment is refused when not zero.
+        excess: Money,
+    },
+    /// A rate the statement needs is not published.
+    Unpriced(RateError),
+}
+
 /// Input of [`Claim::open`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewClaim {
@@ -515,6 +547,10 @@ pub struct NewClaim {
     pub currency: Currency,
     /// One or more invoices.
     pub invoices: Vec<Invoice>,
+    /// The rules for interest, indemnities and limitation.
+    pub regime: InterestRegime,
+    /// The contract provides for compound interest (C. civ. 1343-2).
+    pub compound_interest: bool,
 }
 
 /// A claim (créance): what one debtor owes one creditor, and where its collection stands.
@@ -534,10 +570,16 @@ pub struct Claim {
     pub state: ClaimState,
     /// The invoices, in the order given.
     pub invoices: Vec<Invoice>,
+    /// The rules for interest, indemnities and limitation.
+    pub regime: InterestRegime,
+    /// Formal notice, judgment, interruptions, recovery costs, compound interest.
+    pub legal: LegalFacts,
     /// Sum of the invoices.
     pub principal_total: Money,
     /// Sum of the payments.
     pub paid_total: Money,
+    /// The payments, in the order recorded.
+    pub payments: Vec<Payment>,
     /// Open dispute, if any (a hold).
     pub dispute: Option<Dispute>,
     /// Promise to pay being waited on, if any (a hold until its date).
@@ -623,6 +665,22 @@ pub enum ClaimError {
     /// Closing as paid while money is still owed.
     #[error("{0} is still owed")]
     BalanceOutstanding(Money),
+    /// The decision needs a rate that is not published.
+    #[error(transparent)]
+    RateNotPublished(#[from] RateError),
+    /// Legal action past the limitation deadline of an invoice still owing.
+    #[error("the limitation period expired on {deadline}")]
+    LimitationExpired {
+        /// The earliest deadline of an invoice still owing.
+        deadline: NaiveDate,
+    },
+    /// A fact that can be recorded once already is.
+    #[error("{0} is already recorded on this claim")]
+    AlreadyRecorded(&'static str),
+    /// Recovery costs cannot be charged on this claim (C. com. L441-10 II applies between
+    /// professionals only; CPCE L111-8 forbids charging them to a consumer).
+    #[error("recovery costs cannot be charged on a {0} claim")]
+    RecoveryCostsNotAllowed(&'static str),
 }
 
 impl ClaimError {
@@ -647,9 +705,17 @@ pub enum ClaimEvent {
     PaymentRecorded {
         /// The payment.
         payment: Payment,
-        /// What is owed after it.
-        balance_after: Money,
+        /// Everything owed today after it; `None` when a rate it needs is not published.
+        balance_after: Option<Money>,
     },
+    /// A formal notice's receipt was recorded: legal interest runs from it (C. civ. 1344-1).
+    FormalNoticeDelivered(FormalNoticeDelivery),
+    /// A judgment was recorded (C. civ. 1231-7, CMF L313-3, CPCE L111-4).
+    JudgmentRecorded(Judgment),
+    /// An acknowledgment, court action or enforcement measure interrupting limitation.
+    InterruptionRecorded(Interruption),
+    /// Complementary recovery costs claimed on proof (C. com. L441-10 II).
+    RecoveryCostRecorded(RecoveryCost),
     /// A contact with the debtor happened.
     ContactRecorded(Contact),
     /// The debtor disputes the claim.
@@ -717,6 +783,10 @@ impl ClaimEvent {
         match self {
             ClaimEvent::Created { .. } => "claim_created",
             ClaimEvent::PaymentRecorded { .. } => "payment_recorded",
+            ClaimEvent::FormalNoticeDelivered(_) => "formal_notice_delivered",
+            ClaimEvent::JudgmentRecorded(_) => "judgment_recorded",
+            ClaimEvent::InterruptionRecorded(_) => "interruption_recorded",
+            ClaimEvent::RecoveryCostRecorded(_) => "recovery_cost_recorded",
             ClaimEvent::ContactRecorded(_) => "contact_recorded",
             ClaimEvent::DisputeOpened { .. } => "dispute_opened",
             ClaimEvent::DisputeResolved { .. } => "dispute_resolved",
@@ -744,7 +814,11 @@ impl ClaimEvent {
                     "issue_date": date_str(i.issue_date),
                     "service_completion_date": i.service_completion_date.map(date_str),
                     "due_date": date_str(i.due_date),
+                    "payment_terms": i.payment_terms.map(|t| json!({
+                        "kind": t.kind_str(), "days": t.days(),
+                    })),
                     "amount": money_json(i.amount),
+                    "contractual_rate": i.contractual_rate.map(|r| r.normalize().to_string()),
                 })).collect::<Vec<_>>(),
             }),
             ClaimEvent::PaymentRecorded {
@@ -756,7 +830,30 @@ impl ClaimEvent {
                 "value_date": date_str(payment.value_date),
                 "method": payment.method.as_str(),
                 "reference": payment.reference,
-                "balance_after": money_json(*balance_after),
+                "invoice_number": payment.invoice_number,
+                "balance_after": balance_after.map(money_json),
+            }),
+            ClaimEvent::FormalNoticeDelivered(n) => json!({
+                "sent_on": date_str(n.sent_on),
+                "received_on": date_str(n.received_on),
+                "tracking_number": n.tracking_number,
+            }),
+            ClaimEvent::JudgmentRecorded(j) => json!({
+                "pronounced_on": date_str(j.pronounced_on),
+                "enforceable_on": j.enforceable_on.map(date_str),
+                "court": j.court,
+                "reference": j.reference,
+            }),
+            ClaimEvent::InterruptionRecorded(i) => json!({
+                "on": date_str(i.on),
+                "cause": i.cause.as_str(),
+                "note": i.note,
+            }),
+            ClaimEvent::RecoveryCostRecorded(c) => json!({
+                "invoice_number": c.invoice_number,
+                "amount": c.amount.to_string(),
+                "incurred_on": date_str(c.incurred_on),
+                "proof": c.proof,
             }),
             ClaimEvent::ContactRecorded(c) => json!({
                 "channel": c.channel.as_str(),
@@ -870,8 +967,14 @@ impl Claim {
                     ..i.clone()
                 })
                 .collect(),
+            regime: new.regime,
+            legal: LegalFacts {
+                compound_interest: new.compound_interest,
+                ..LegalFacts::default()
+            },
             principal_total: total,
             paid_total: Money::zero(new.currency),
+            payments: Vec::new(),
             dispute: None,
             promise: None,
             closure: None,
@@ -974,6 +1077,7 @@ impl Claim {
     fn record_payment_inner(
         &mut self,
         payment: Payment,
+        settlement: Settlement,
         now: Now,
     ) -> Result<Vec<ClaimEvent>, ClaimError> {
         self.ensure_open()?;
@@ -996,17 +1100,40 @@ impl Claim {
             ));
         }
         check_text("reference", &payment.reference, false, &mut violations);
+        if let Some(number) = &payment.invoice_number
+            && !self.invoices.iter().any(|i| &i.number == number)
+        {
+            violations.push(FieldViolation::new(
+                "invoice_number",
+                "is not an invoice of this claim",
+            ));
+        }
         if !violations.is_empty() {
             return Err(ClaimError::Invalid(violations));
         }
-        let balance = self.balance();
-        let balance_after =
-            balance
-                .checked_sub(payment.amount)
-                .map_err(|_| ClaimError::Overpayment {
-                    amount: payment.amount,
-                    balance,
-                })?;
+        let balance_after = match settlement {
+            Settlement::Imputed {
+                owed_before,
+                owed_after,
+                excess,
+            } => {
+                if !excess.is_zero() {
+                    return Err(ClaimError::Overpayment {
+                        amount: payment.amount,
+                        balance: owed_before,
+                    });
+                }
+                Some(owed_after)
+            }
+            // Without the rate the payment cannot be imputed; it is still certain not to
+            // overpay when it stays within the principal not yet paid.
+            Settlement::Unpriced(missing) => {
+                if payment.amount > self.balance() {
+                    return Err(ClaimError::RateNotPublished(missing));
+                }
+                None
+            }
+        };
         let mut events = Vec::new();
         // A payment valued after a lapsed promise cannot keep it: the break comes first. One
         // valued by the promise's date (even if recorded late) counts towards it.
@@ -1025,7 +1152,7 @@ impl Claim {
                 .paid
                 .checked_add(payment.amount)
                 .map_err(money_invalid)?;
-            if promise.paid >= promise.amount || balance_after.is_zero() {
+            if promise.paid >= promise.amount || balance_after.is_some_and(Money::is_zero) {
                 promise_kept = Some((promise.amount, promise.due_date));
             }
         }
@@ -1033,6 +1160,7 @@ impl Claim {
             .paid_total
             .checked_add(payment.amount)
             .map_err(money_invalid)?;
+        self.payments.push(payment.clone());
         events.push(ClaimEvent::PaymentRecorded {
             payment,
             balance_after,
@@ -1042,7 +1170,7 @@ impl Claim {
             events.push(ClaimEvent::PromiseKept { amount, due_date });
         }
         self.expire_promise(now, &mut events);
-        if balance_after.is_zero() {
+        if balance_after.is_some_and(Money::is_zero) {
             let reason = "paid in full".to_owned();
             self.close_with(ClosureKind::Paid, reason.clone(), now);
             events.push(ClaimEvent::Closed {
@@ -1141,6 +1269,7 @@ impl Claim {
         &mut self,
         amount: Money,
         due_date: NaiveDate,
+        owed: Result<Money, RateError>,
         now: Now,
     ) -> Result<Vec<ClaimEvent>, ClaimError> {
         self.ensure_open()?;
@@ -1172,9 +1301,14 @@ impl Claim {
         if let Some(p) = &self.promise {
             return Err(ClaimError::PromiseAlreadyActive(p.due_date));
         }
-        let balance = self.balance();
-        if amount > balance {
-            return Err(ClaimError::PromiseExceedsBalance { amount, balance });
+        match owed {
+            Ok(balance) if amount > balance => {
+                return Err(ClaimError::PromiseExceedsBalance { amount, balance });
+            }
+            Err(missing) if amount > self.balance() => {
+                return Err(ClaimError::RateNotPublished(missing));
+            }
+            Ok(_) | Err(_) => {}
         }
         self.promise = Some(Promise {
             amount,
@@ -1188,7 +1322,12 @@ impl Claim {
 
     /// Moves the claim one stage up: amicable → formal notice → legal. Refused on hold, on a
     /// closed claim, and for any other target than the next stage.
-    fn escalate_inner(&mut self, to: Stage, now: Now) -> Result<Vec<ClaimEvent>, ClaimError> {
+    fn escalate_inner(
+        &mut self,
+        to: Stage,
+        limitation_deadline: Option<NaiveDate>,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
         let from = self.ensure_open()?;
         let mut events = Vec::new();
         self.expire_promise(now, &mut events);
@@ -1200,6 +1339,13 @@ impl Claim {
         }
         if let Some(hold) = self.hold(now.today) {
             return Err(ClaimError::OnHold(hold));
+        }
+        // No legal action on a time-barred debt (C. civ. 2219): refused past the deadline.
+        if to == Stage::Legal
+            && let Some(deadline) = limitation_deadline
+            && now.today > deadline
+        {
+            return Err(ClaimError::LimitationExpired { deadline });
         }
         self.state = ClaimState::Open(to);
         self.next_action_at = match to {
@@ -1217,6 +1363,7 @@ impl Claim {
         &mut self,
         kind: ClosureKind,
         reason: String,
+        owed: Result<Money, RateError>,
         now: Now,
     ) -> Result<Vec<ClaimEvent>, ClaimError> {
         self.ensure_open()?;
@@ -1225,14 +1372,15 @@ impl Claim {
         if !violations.is_empty() {
             return Err(ClaimError::Invalid(violations));
         }
-        match kind {
-            ClosureKind::Paid if !self.balance().is_zero() => {
-                return Err(ClaimError::BalanceOutstanding(self.balance()));
+        match (kind, owed) {
+            (ClosureKind::Paid, Ok(owed)) if !owed.is_zero() => {
+                return Err(ClaimError::BalanceOutstanding(owed));
             }
-            ClosureKind::Paid
-            | ClosureKind::Settled
-            | ClosureKind::WrittenOff
-            | ClosureKind::Cancelled => {}
+            (ClosureKind::Paid, Err(missing)) => {
+                return Err(ClaimError::RateNotPublished(missing));
+            }
+            (ClosureKind::Paid, Ok(_)) => {}
+            (ClosureKind::Settled | ClosureKind::WrittenOff | ClosureKind::Cancelled, _) => {}
         }
         let mut events = Vec::new();
         self.expire_promise(now, &mut events);
@@ -1252,6 +1400,19 @@ impl Claim {
     }
 }
 
+impl Claim {
+    /// The claim as the statement engine reads it.
+    pub fn statement_input(&self) -> crate::statement::StatementInput<'_> {
+        crate::statement::StatementInput {
+            currency: self.currency,
+            regime: self.regime,
+            invoices: &self.invoices,
+            payments: &self.payments,
+            facts: &self.legal,
+        }
+    }
+}
+
 /// The public transitions: each runs on a copy (see `transact`), so an `Err` leaves the claim
 /// untouched.
 impl Claim {
@@ -1261,9 +1422,10 @@ impl Claim {
     pub fn record_payment(
         &mut self,
         payment: Payment,
+        settlement: Settlement,
         now: Now,
     ) -> Result<Vec<ClaimEvent>, ClaimError> {
-        self.transact(|c| c.record_payment_inner(payment, now))
+        self.transact(|c| c.record_payment_inner(payment, settlement, now))
     }
 
     /// Records a contact with the debtor (call, letter, visit…).
@@ -1299,25 +1461,202 @@ impl Claim {
         &mut self,
         amount: Money,
         due_date: NaiveDate,
+        owed_today: Result<Money, RateError>,
         now: Now,
     ) -> Result<Vec<ClaimEvent>, ClaimError> {
-        self.transact(|c| c.record_promise_inner(amount, due_date, now))
+        self.transact(|c| c.record_promise_inner(amount, due_date, owed_today, now))
     }
 
     /// Moves the claim one stage up: amicable → formal notice → legal. Refused on hold, on a
     /// closed claim, and for any other target than the next stage.
-    pub fn escalate(&mut self, to: Stage, now: Now) -> Result<Vec<ClaimEvent>, ClaimError> {
-        self.transact(|c| c.escalate_inner(to, now))
+    /// Escalating to the legal stage is refused past `limitation_deadline` (the earliest
+    /// deadline of an invoice still owing).
+    pub fn escalate(
+        &mut self,
+        to: Stage,
+        limitation_deadline: Option<NaiveDate>,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| c.escalate_inner(to, limitation_deadline, now))
     }
 
     /// Closes the claim. Closing as paid requires a zero balance.
+    /// `owed_today` is everything owed today per the statement.
     pub fn close(
         &mut self,
         kind: ClosureKind,
         reason: String,
+        owed_today: Result<Money, RateError>,
         now: Now,
     ) -> Result<Vec<ClaimEvent>, ClaimError> {
-        self.transact(|c| c.close_inner(kind, reason, now))
+        self.transact(|c| c.close_inner(kind, reason, owed_today, now))
+    }
+
+    /// Records the receipt of the formal notice (mise en demeure): legal interest on a
+    /// consumer or civil claim runs from it (C. civ. 1231-6, 1344-1). Once per claim.
+    pub fn record_formal_notice_delivery(
+        &mut self,
+        delivery: FormalNoticeDelivery,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| {
+            c.ensure_open()?;
+            let mut violations = Vec::new();
+            if delivery.sent_on > now.today {
+                violations.push(FieldViolation::new(
+                    "sent_date",
+                    "must not be in the future",
+                ));
+            }
+            if delivery.received_on > now.today {
+                violations.push(FieldViolation::new(
+                    "receipt_date",
+                    "must not be in the future",
+                ));
+            } else if delivery.received_on < delivery.sent_on {
+                violations.push(FieldViolation::new(
+                    "receipt_date",
+                    "must not be before the sending date",
+                ));
+            }
+            check_text(
+                "tracking_number",
+                &delivery.tracking_number,
+                true,
+                &mut violations,
+            );
+            if !violations.is_empty() {
+                return Err(ClaimError::Invalid(violations));
+            }
+            if c.legal.formal_notice.is_some() {
+                return Err(ClaimError::AlreadyRecorded("a formal notice receipt"));
+            }
+            let mut events = Vec::new();
+            c.expire_promise(now, &mut events);
+            c.legal.formal_notice = Some(delivery.clone());
+            events.push(ClaimEvent::FormalNoticeDelivered(delivery));
+            Ok(c.finish(now, events))
+        })
+    }
+
+    /// Records a judgment ordering payment: legal interest from it (C. civ. 1231-7), +5 points
+    /// two months after it became enforceable (CMF L313-3), 10 years to enforce it (CPCE
+    /// L111-4). Once per claim.
+    pub fn record_judgment(
+        &mut self,
+        judgment: Judgment,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| {
+            c.ensure_open()?;
+            let mut violations = Vec::new();
+            if judgment.pronounced_on > now.today {
+                violations.push(FieldViolation::new(
+                    "judgment_date",
+                    "must not be in the future",
+                ));
+            }
+            if let Some(enforceable) = judgment.enforceable_on {
+                if enforceable > now.today {
+                    violations.push(FieldViolation::new(
+                        "enforceable_date",
+                        "must not be in the future",
+                    ));
+                } else if enforceable < judgment.pronounced_on {
+                    violations.push(FieldViolation::new(
+                        "enforceable_date",
+                        "must not be before the judgment date",
+                    ));
+                }
+            }
+            check_text("court", &judgment.court, true, &mut violations);
+            check_text("reference", &judgment.reference, true, &mut violations);
+            if !violations.is_empty() {
+                return Err(ClaimError::Invalid(violations));
+            }
+            if c.legal.judgment.is_some() {
+                return Err(ClaimError::AlreadyRecorded("a judgment"));
+            }
+            let mut events = Vec::new();
+            c.expire_promise(now, &mut events);
+            c.legal.judgment = Some(judgment.clone());
+            events.push(ClaimEvent::JudgmentRecorded(judgment));
+            Ok(c.finish(now, events))
+        })
+    }
+
+    /// Records an acknowledgment of debt, a court action or an enforcement measure: each
+    /// restarts the limitation period of every invoice (C. civ. 2231, 2240, 2241, 2244).
+    pub fn record_interruption(
+        &mut self,
+        interruption: Interruption,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| {
+            c.ensure_open()?;
+            let mut violations = Vec::new();
+            if interruption.on > now.today {
+                violations.push(FieldViolation::new("date", "must not be in the future"));
+            }
+            if interruption.cause == InterruptionCause::Payment {
+                violations.push(FieldViolation::new(
+                    "cause",
+                    "payments are recorded with RecordPayment",
+                ));
+            }
+            check_text("note", &interruption.note, false, &mut violations);
+            if !violations.is_empty() {
+                return Err(ClaimError::Invalid(violations));
+            }
+            let mut events = Vec::new();
+            c.expire_promise(now, &mut events);
+            c.legal.interruptions.push(interruption.clone());
+            events.push(ClaimEvent::InterruptionRecorded(interruption));
+            Ok(c.finish(now, events))
+        })
+    }
+
+    /// Records recovery costs above the fixed indemnity, with their proof (C. com. L441-10
+    /// II). Refused on consumer and civil claims (CPCE L111-8).
+    pub fn record_recovery_cost(
+        &mut self,
+        cost: RecoveryCost,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| {
+            c.ensure_open()?;
+            let mut violations = Vec::new();
+            if !c.invoices.iter().any(|i| i.number == cost.invoice_number) {
+                violations.push(FieldViolation::new(
+                    "invoice_number",
+                    "is not an invoice of this claim",
+                ));
+            }
+            if cost.amount <= Decimal::ZERO {
+                violations.push(FieldViolation::new(
+                    "amount.amount",
+                    "must be greater than zero",
+                ));
+            }
+            if cost.incurred_on > now.today {
+                violations.push(FieldViolation::new(
+                    "incurred_date",
+                    "must not be in the future",
+                ));
+            }
+            check_text("proof", &cost.proof, true, &mut violations);
+            if !violations.is_empty() {
+                return Err(ClaimError::Invalid(violations));
+            }
+            if c.regime != InterestRegime::Commercial {
+                return Err(ClaimError::RecoveryCostsNotAllowed(c.regime.as_str()));
+            }
+            let mut events = Vec::new();
+            c.expire_promise(now, &mut events);
+            c.legal.recovery_costs.push(cost.clone());
+            events.push(ClaimEvent::RecoveryCostRecorded(cost));
+            Ok(c.finish(now, events))
+        })
     }
 }
 

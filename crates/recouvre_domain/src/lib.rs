@@ -9,11 +9,14 @@ pub mod identifiers;
 pub mod ids;
 pub mod money;
 pub mod parties;
+pub mod rates;
+pub mod statement;
+pub mod terms;
 
 pub use claim::{
     Claim, ClaimError, ClaimEvent, ClaimState, Closure, ClosureKind, Contact, ContactChannel,
     ContactDirection, ContactOutcome, Dispute, DisputeResolution, Invoice, InvoiceParts, NewClaim,
-    Payment, PaymentMethod, Promise, Stage,
+    Payment, PaymentMethod, Promise, Settlement, Stage,
 };
 pub use events::{ChainBreak, EventHash, StoredEvent, verify_chain};
 pub use ids::{ApiKeyId, ClaimId, CreditorId, DebtorId, PaymentId, TenantId};

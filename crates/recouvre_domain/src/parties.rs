@@ -45,6 +45,8 @@ pub enum Role {
     Agent,
     /// Also manages creditors and API keys.
     Admin,
+    /// Operates the service: also sets the reference rates every tenant shares.
+    Operator,
 }
 
 impl Role {
@@ -54,6 +56,7 @@ impl Role {
             Role::Legal => "legal",
             Role::Agent => "agent",
             Role::Admin => "admin",
+            Role::Operator => "operator",
         }
     }
 
@@ -63,6 +66,7 @@ impl Role {
             "legal" => Some(Role::Legal),
             "agent" => Some(Role::Agent),
             "admin" => Some(Role::Admin),
+            "operator" => Some(Role::Operator),
             _ => None,
         }
     }
@@ -142,6 +146,11 @@ pub struct Creditor {
     pub contact_phone: Option<Phone>,
     /// Whether this creditor is a client of the tenant acting as a collection agency.
     pub agency_client: bool,
+    /// A natural person acting outside any profession: its claims are civil and bear the
+    /// "particuliers" legal rate (CMF L313-2, law-fr.md §3.2).
+    pub natural_person: bool,
+    /// How its contracts count "45 days end of month" (L441-10 I; DGCCRF accepts both).
+    pub end_of_month_method: crate::terms::EndOfMonthMethod,
     /// Incremented on every change; the etag.
     pub version: i64,
     /// When it was created.

@@ -8,10 +8,14 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use proptest::prelude::*;
 use recouvre_domain::claim::FieldViolation;
 use recouvre_domain::events::{GENESIS, seal};
+use recouvre_domain::rates::{RateError, RateKind, Semester};
+use recouvre_domain::statement::{
+    FormalNoticeDelivery, InterestRegime, Interruption, InterruptionCause, Judgment, RecoveryCost,
+};
 use recouvre_domain::{
     Claim, ClaimError, ClaimEvent, ClaimId, ClaimState, ClosureKind, Contact, ContactChannel,
     ContactDirection, ContactOutcome, CreditorId, Currency, DebtorId, DisputeResolution, Invoice,
-    Money, NewClaim, Now, Payment, PaymentId, PaymentMethod, Stage, verify_chain,
+    Money, NewClaim, Now, Payment, PaymentId, PaymentMethod, Settlement, Stage, verify_chain,
 };
 use rust_decimal::Decimal;
 
@@ -75,7 +79,9 @@ fn invoice(number: &str, amount: Money) -> Invoice {
         issue_date: day(-60),
         service_completion_date: Some(day(-61)),
         due_date: day(-45),
+        payment_terms: None,
         amount,
+        contractual_rate: None,
     }
 }
 
@@ -86,6 +92,43 @@ fn new_claim(invoices: Vec<Invoice>) -> NewClaim {
         external_reference: "DOS-2025-0042".to_owned(),
         currency: Currency::EUR,
         invoices,
+        regime: InterestRegime::Commercial,
+        compound_interest: false,
+    }
+}
+
+/// The settlement a payment of `amount` gets when nothing but principal is owed: the balance is
+/// principal − payments, as before the statement engine, so the assertions below keep their
+/// meaning. Beyond the balance, the excess is what exceeds it.
+fn interest_free(claim: &Claim, amount: Money) -> Settlement {
+    let owed = claim.balance();
+    let zero = Money::zero(owed.currency());
+    Settlement::Imputed {
+        owed_before: owed,
+        owed_after: owed.checked_sub(amount).unwrap_or(zero),
+        excess: amount.checked_sub(owed).unwrap_or(zero),
+    }
+}
+
+/// What is owed today when nothing but principal is owed (principal − payments).
+fn owed(claim: &Claim) -> Result<Money, RateError> {
+    Ok(claim.balance())
+}
+
+/// The refusal of a statement that needs the unpublished 2026-S2 ECB reference.
+fn unpublished() -> RateError {
+    RateError::NotPublished {
+        semester: Semester::parse("2026-S2").expect("valid semester"),
+        kind: RateKind::EcbReference,
+    }
+}
+
+/// A settlement as the statement engine gives it, owed before and after in EUR.
+fn imputed(owed_before: &str, owed_after: &str, excess: &str) -> Settlement {
+    Settlement::Imputed {
+        owed_before: eur(owed_before),
+        owed_after: eur(owed_after),
+        excess: eur(excess),
     }
 }
 
@@ -93,12 +136,20 @@ fn claim_id() -> ClaimId {
     ClaimId(uuid::Uuid::from_u128(0x42))
 }
 
-/// A valid claim of 1000.00 EUR (600 + 400) opened 40 days ago.
+/// A valid claim of 1000.00 EUR (600 + 400) opened 40 days ago, between professionals.
 fn open_claim() -> Claim {
-    let new = new_claim(vec![
-        invoice("F-001", eur("600.00")),
-        invoice("F-002", eur("400.00")),
-    ]);
+    open_claim_as(InterestRegime::Commercial)
+}
+
+/// The same claim under `regime`.
+fn open_claim_as(regime: InterestRegime) -> Claim {
+    let new = NewClaim {
+        regime,
+        ..new_claim(vec![
+            invoice("F-001", eur("600.00")),
+            invoice("F-002", eur("400.00")),
+        ])
+    };
     let (claim, events) = Claim::open(claim_id(), new, now_at(-40)).expect("valid claim");
     assert_eq!(kinds(&events), ["claim_created"]);
     claim
@@ -113,6 +164,7 @@ fn payment(amount: Money, value_date: NaiveDate) -> Payment {
         value_date,
         method: PaymentMethod::BankTransfer,
         reference: "VIR-123".to_owned(),
+        invoice_number: None,
     }
 }
 
@@ -123,6 +175,42 @@ fn contact(occurred_at: DateTime<Utc>) -> Contact {
         outcome: ContactOutcome::Reached,
         note: "le débiteur promet de rappeler".to_owned(),
         occurred_at,
+    }
+}
+
+/// A formal notice sent and received `sent` and `received` days from today.
+fn notice(sent: i64, received: i64, tracking_number: &str) -> FormalNoticeDelivery {
+    FormalNoticeDelivery {
+        sent_on: day(sent),
+        received_on: day(received),
+        tracking_number: tracking_number.to_owned(),
+    }
+}
+
+/// A judgment pronounced (and made enforceable) that many days from today.
+fn judgment(pronounced: i64, enforceable: Option<i64>, court: &str, reference: &str) -> Judgment {
+    Judgment {
+        pronounced_on: day(pronounced),
+        enforceable_on: enforceable.map(day),
+        court: court.to_owned(),
+        reference: reference.to_owned(),
+    }
+}
+
+fn interruption(on: i64, cause: InterruptionCause, note: &str) -> Interruption {
+    Interruption {
+        on: day(on),
+        cause,
+        note: note.to_owned(),
+    }
+}
+
+fn recovery_cost(invoice: &str, amount: &str, incurred: i64, proof: &str) -> RecoveryCost {
+    RecoveryCost {
+        invoice_number: invoice.to_owned(),
+        amount: amount.parse().expect("test amount"),
+        incurred_on: day(incurred),
+        proof: proof.to_owned(),
     }
 }
 
@@ -151,17 +239,30 @@ enum PromiseAt {
 /// A starting situation, built only through `Claim::open` and transitions.
 #[derive(Debug, Clone, Copy)]
 struct Situation {
+    regime: InterestRegime,
     stage: Stage,
     promise: PromiseAt,
     dispute: bool,
+    /// A formal notice receipt and a judgment are already recorded.
+    facts: bool,
     closed: Option<ClosureKind>,
 }
 
 const AMICABLE: Situation = Situation {
+    regime: InterestRegime::Commercial,
     stage: Stage::Amicable,
     promise: PromiseAt::None,
     dispute: false,
+    facts: false,
     closed: None,
+};
+const CONSUMER: Situation = Situation {
+    regime: InterestRegime::Consumer,
+    ..AMICABLE
+};
+const CIVIL: Situation = Situation {
+    regime: InterestRegime::Civil,
+    ..AMICABLE
 };
 const FORMAL_NOTICE: Situation = Situation {
     stage: Stage::FormalNotice,
@@ -201,28 +302,43 @@ impl Situation {
         }
     }
 
+    const fn with_facts(self) -> Self {
+        Self {
+            facts: true,
+            ..self
+        }
+    }
+
     fn build(self) -> Claim {
-        let mut claim = open_claim();
+        let mut claim = open_claim_as(self.regime);
+        if self.facts {
+            claim
+                .record_formal_notice_delivery(notice(-12, -10, "1A 234 567 8901 2"), now_at(-9))
+                .expect("builder: formal notice receipt");
+            claim
+                .record_judgment(judgment(-8, Some(-7), "TJ Lyon", "RG 25/01234"), now_at(-7))
+                .expect("builder: judgment");
+        }
         if self.stage >= Stage::FormalNotice {
             claim
-                .escalate(Stage::FormalNotice, now_at(-30))
+                .escalate(Stage::FormalNotice, None, now_at(-30))
                 .expect("builder: to formal notice");
         }
         if self.stage >= Stage::Legal {
             claim
-                .escalate(Stage::Legal, now_at(-20))
+                .escalate(Stage::Legal, None, now_at(-20))
                 .expect("builder: to legal");
         }
         match self.promise {
             PromiseAt::None => {}
             PromiseAt::Running => {
                 claim
-                    .record_promise(eur("300.00"), day(5), now_at(-1))
+                    .record_promise(eur("300.00"), day(5), owed(&claim), now_at(-1))
                     .expect("builder: running promise");
             }
             PromiseAt::Broken => {
                 claim
-                    .record_promise(eur("300.00"), day(-1), now_at(-5))
+                    .record_promise(eur("300.00"), day(-1), owed(&claim), now_at(-5))
                     .expect("builder: promise due yesterday");
             }
         }
@@ -235,13 +351,22 @@ impl Situation {
             None => {}
             Some(ClosureKind::Paid) => {
                 let events = claim
-                    .record_payment(payment(eur("1000.00"), day(-1)), now_at(-1))
+                    .record_payment(
+                        payment(eur("1000.00"), day(-1)),
+                        interest_free(&claim, eur("1000.00")),
+                        now_at(-1),
+                    )
                     .expect("builder: paid in full");
                 assert!(kinds(&events).contains(&"claim_closed"));
             }
             Some(kind) => {
                 claim
-                    .close(kind, "décision du créancier".to_owned(), now_at(-1))
+                    .close(
+                        kind,
+                        "décision du créancier".to_owned(),
+                        owed(&claim),
+                        now_at(-1),
+                    )
                     .expect("builder: close");
             }
         }
@@ -251,6 +376,12 @@ impl Situation {
             None => ClaimState::Open(self.stage),
         };
         assert_eq!(claim.state, expected_state, "builder state for {self:?}");
+        assert_eq!(claim.regime, self.regime, "builder regime");
+        assert_eq!(
+            claim.legal.formal_notice.is_some() && claim.legal.judgment.is_some(),
+            self.facts,
+            "builder facts"
+        );
         if self.closed.is_none() {
             assert_eq!(claim.dispute.is_some(), self.dispute, "builder dispute");
             assert_eq!(
@@ -286,16 +417,37 @@ enum Action {
     Promise(Money, i64),
     Escalate(Stage),
     Close(ClosureKind, &'static str),
+    /// A payment valued today, with the settlement the statement engine gave it.
+    PaySettled(Money, Settlement),
+    /// A promise due `offset` days from today, with what the statement says is owed today.
+    PromiseOwed(Money, i64, Result<Money, RateError>),
+    /// Escalation, the earliest limitation deadline of an invoice still owing being `offset`
+    /// days from today.
+    EscalateWithDeadline(Stage, i64),
+    /// Closing, with what the statement says is owed today.
+    CloseOwed(ClosureKind, &'static str, Result<Money, RateError>),
+    /// A formal notice sent and received `offsets` days from today, with its tracking number.
+    Notice(i64, i64, &'static str),
+    /// A judgment pronounced and made enforceable `offsets` days from today; court, reference.
+    Judgment(i64, Option<i64>, &'static str, &'static str),
+    /// An interruption `offset` days from today, its cause and note.
+    Interrupt(i64, InterruptionCause, &'static str),
+    /// Recovery costs: invoice, amount, incurred `offset` days from today, proof.
+    Cost(&'static str, &'static str, i64, &'static str),
 }
 
 impl Action {
     fn apply(&self, claim: &mut Claim) -> Result<Vec<ClaimEvent>, ClaimError> {
         let now = now_at(0);
         match self {
-            Action::Pay(amount) => claim.record_payment(payment(*amount, day(0)), now),
-            Action::PayValued(amount, offset) => {
-                claim.record_payment(payment(*amount, day(*offset)), now)
+            Action::Pay(amount) => {
+                claim.record_payment(payment(*amount, day(0)), interest_free(claim, *amount), now)
             }
+            Action::PayValued(amount, offset) => claim.record_payment(
+                payment(*amount, day(*offset)),
+                interest_free(claim, *amount),
+                now,
+            ),
             Action::Contact => {
                 claim.record_contact(contact(now.at - chrono::Duration::hours(1)), now)
             }
@@ -313,9 +465,37 @@ impl Action {
             Action::ResolveDispute(resolution, note) => {
                 claim.resolve_dispute(*resolution, (*note).to_owned(), now)
             }
-            Action::Promise(amount, offset) => claim.record_promise(*amount, day(*offset), now),
-            Action::Escalate(to) => claim.escalate(*to, now),
-            Action::Close(kind, reason) => claim.close(*kind, (*reason).to_owned(), now),
+            Action::Promise(amount, offset) => {
+                claim.record_promise(*amount, day(*offset), owed(claim), now)
+            }
+            Action::Escalate(to) => claim.escalate(*to, None, now),
+            Action::Close(kind, reason) => {
+                claim.close(*kind, (*reason).to_owned(), owed(claim), now)
+            }
+            Action::PaySettled(amount, settlement) => {
+                claim.record_payment(payment(*amount, day(0)), *settlement, now)
+            }
+            Action::PromiseOwed(amount, offset, owed_today) => {
+                claim.record_promise(*amount, day(*offset), *owed_today, now)
+            }
+            Action::EscalateWithDeadline(to, offset) => {
+                claim.escalate(*to, Some(day(*offset)), now)
+            }
+            Action::CloseOwed(kind, reason, owed_today) => {
+                claim.close(*kind, (*reason).to_owned(), *owed_today, now)
+            }
+            Action::Notice(sent, received, tracking) => {
+                claim.record_formal_notice_delivery(notice(*sent, *received, tracking), now)
+            }
+            Action::Judgment(pronounced, enforceable, court, reference) => {
+                claim.record_judgment(judgment(*pronounced, *enforceable, court, reference), now)
+            }
+            Action::Interrupt(on, cause, note) => {
+                claim.record_interruption(interruption(*on, *cause, note), now)
+            }
+            Action::Cost(invoice, amount, incurred, proof) => {
+                claim.record_recovery_cost(recovery_cost(invoice, amount, *incurred, proof), now)
+            }
         }
     }
 }
@@ -870,6 +1050,8 @@ fn transition_rows() -> Vec<(Situation, Action, Outcome)> {
             O::Ok("legal", None, &["promise_broken", "escalated"]),
         ),
     ];
+    rows.extend(statement_rows());
+    rows.extend(legal_fact_rows());
 
     // --- closed, of every kind: nothing more can happen, whatever the input ----------------
     for kind in CLOSE_KINDS {
@@ -885,6 +1067,44 @@ fn transition_rows() -> Vec<(Situation, Action, Outcome)> {
             (situation, A::Promise(eur("1.00"), 7), closed()),
             (situation, A::Escalate(Stage::FormalNotice), closed()),
             (situation, A::Escalate(Stage::Legal), closed()),
+            (
+                situation,
+                A::PaySettled(eur("1.00"), Settlement::Unpriced(unpublished())),
+                closed(),
+            ),
+            (
+                situation,
+                A::EscalateWithDeadline(Stage::FormalNotice, 100),
+                closed(),
+            ),
+            (situation, A::Notice(-5, -2, "1A 000"), closed()),
+            (situation, A::Notice(1, 2, ""), closed()),
+            (
+                situation,
+                A::Judgment(-3, Some(-1), "TJ Paris", "RG 1"),
+                closed(),
+            ),
+            (
+                situation,
+                A::Interrupt(-3, InterruptionCause::Acknowledgment, "lettre"),
+                closed(),
+            ),
+            (
+                situation,
+                A::Cost("F-001", "150.00", -3, "facture d'avocat"),
+                closed(),
+            ),
+            (situation, A::Cost("F-999", "0.00", 1, ""), closed()),
+            (
+                CONSUMER.closed(kind),
+                A::Cost("F-001", "150.00", -3, "facture"),
+                closed(),
+            ),
+            (
+                situation,
+                A::CloseOwed(ClosureKind::Paid, "réglé", Err(unpublished())),
+                closed(),
+            ),
         ]);
         for other in CLOSE_KINDS {
             rows.push((situation, A::Close(other, "encore"), closed()));
@@ -909,6 +1129,382 @@ fn transition_rows() -> Vec<(Situation, Action, Outcome)> {
         ),
     ]);
     rows
+}
+
+/// Rows where the statement engine's figures (interest, indemnities, an unpublished rate)
+/// decide, on the claim of 1000.00 EUR of principal.
+fn statement_rows() -> Vec<(Situation, Action, Outcome)> {
+    let promise = AMICABLE.promise();
+    vec![
+        // --- payments: the statement's excess decides an overpayment ------------------------
+        // The whole principal paid while 52.50 of interest and indemnity is owed: not closed.
+        (
+            AMICABLE,
+            A::PaySettled(eur("1000.00"), imputed("1052.50", "52.50", "0.00")),
+            O::Ok("amicable", None, &["payment_recorded"]),
+        ),
+        (
+            AMICABLE,
+            A::PaySettled(eur("1052.51"), imputed("1052.50", "0.00", "0.01")),
+            O::Err(ClaimError::Overpayment {
+                amount: eur("1052.51"),
+                balance: eur("1052.50"),
+            }),
+        ),
+        // Within the principal balance, yet in excess of what the statement says is owed (an
+        // earlier payment already covered it): the excess decides, reported with owed_before.
+        (
+            AMICABLE,
+            A::PaySettled(eur("500.00"), imputed("480.00", "0.00", "20.00")),
+            O::Err(ClaimError::Overpayment {
+                amount: eur("500.00"),
+                balance: eur("480.00"),
+            }),
+        ),
+        (
+            promise,
+            A::PaySettled(eur("300.00"), imputed("1052.50", "752.50", "0.00")),
+            O::Ok("amicable", None, &["payment_recorded", "promise_kept"]),
+        ),
+        // Input is still checked first.
+        (
+            AMICABLE,
+            A::PaySettled(eur("0.00"), imputed("1052.50", "1052.50", "0.00")),
+            O::Invalid(&["amount.amount"]),
+        ),
+        // --- payments when a rate is not published: accepted within the principal balance ---
+        (
+            AMICABLE,
+            A::PaySettled(eur("100.00"), Settlement::Unpriced(unpublished())),
+            O::Ok("amicable", None, &["payment_recorded"]),
+        ),
+        // All the principal, but whether interest is owed is unknown: never closed as paid.
+        (
+            AMICABLE,
+            A::PaySettled(eur("1000.00"), Settlement::Unpriced(unpublished())),
+            O::Ok("amicable", None, &["payment_recorded"]),
+        ),
+        (
+            AMICABLE,
+            A::PaySettled(eur("1000.01"), Settlement::Unpriced(unpublished())),
+            O::Err(ClaimError::RateNotPublished(unpublished())),
+        ),
+        (
+            promise,
+            A::PaySettled(eur("300.00"), Settlement::Unpriced(unpublished())),
+            O::Ok("amicable", None, &["payment_recorded", "promise_kept"]),
+        ),
+        (
+            promise,
+            A::PaySettled(eur("299.99"), Settlement::Unpriced(unpublished())),
+            O::Ok("amicable", Some("promise_to_pay"), &["payment_recorded"]),
+        ),
+        // --- promises: bounded by what the statement says is owed ----------------------------
+        (
+            AMICABLE,
+            A::PromiseOwed(eur("1052.50"), 7, Ok(eur("1052.50"))),
+            O::Ok("amicable", Some("promise_to_pay"), &["promise_recorded"]),
+        ),
+        (
+            AMICABLE,
+            A::PromiseOwed(eur("1052.51"), 7, Ok(eur("1052.50"))),
+            O::Err(ClaimError::PromiseExceedsBalance {
+                amount: eur("1052.51"),
+                balance: eur("1052.50"),
+            }),
+        ),
+        (
+            AMICABLE,
+            A::PromiseOwed(eur("1000.00"), 7, Err(unpublished())),
+            O::Ok("amicable", Some("promise_to_pay"), &["promise_recorded"]),
+        ),
+        (
+            AMICABLE,
+            A::PromiseOwed(eur("1000.01"), 7, Err(unpublished())),
+            O::Err(ClaimError::RateNotPublished(unpublished())),
+        ),
+        // --- closing as paid needs the statement to say nothing is owed ----------------------
+        (
+            AMICABLE,
+            A::CloseOwed(ClosureKind::Paid, "réglé", Ok(eur("40.00"))),
+            O::Err(ClaimError::BalanceOutstanding(eur("40.00"))),
+        ),
+        (
+            AMICABLE,
+            A::CloseOwed(ClosureKind::Paid, "réglé", Err(unpublished())),
+            O::Err(ClaimError::RateNotPublished(unpublished())),
+        ),
+        (
+            AMICABLE,
+            A::CloseOwed(ClosureKind::Paid, "", Err(unpublished())),
+            O::Invalid(&["reason"]),
+        ),
+        (
+            AMICABLE,
+            A::CloseOwed(ClosureKind::Settled, "transaction", Err(unpublished())),
+            O::Ok("settled", None, &["claim_closed"]),
+        ),
+        (
+            AMICABLE,
+            A::CloseOwed(ClosureKind::WrittenOff, "insolvable", Ok(eur("1052.50"))),
+            O::Ok("written_off", None, &["claim_closed"]),
+        ),
+        // --- no legal action past the limitation deadline (C. civ. 2219) -------------------
+        (
+            FORMAL_NOTICE,
+            A::EscalateWithDeadline(Stage::Legal, -1),
+            O::Err(ClaimError::LimitationExpired { deadline: day(-1) }),
+        ),
+        // The deadline is the last day an action can be brought.
+        (
+            FORMAL_NOTICE,
+            A::EscalateWithDeadline(Stage::Legal, 0),
+            O::Ok("legal", None, &["escalated"]),
+        ),
+        (
+            FORMAL_NOTICE,
+            A::EscalateWithDeadline(Stage::Legal, 1),
+            O::Ok("legal", None, &["escalated"]),
+        ),
+        // A formal notice is no legal action: allowed on a time-barred claim.
+        (
+            AMICABLE,
+            A::EscalateWithDeadline(Stage::FormalNotice, -1),
+            O::Ok("formal_notice", None, &["escalated"]),
+        ),
+        // The target, then the hold, are checked before the deadline.
+        (
+            AMICABLE,
+            A::EscalateWithDeadline(Stage::Legal, -1),
+            O::Err(ClaimError::InvalidTransition {
+                from: "amicable",
+                to: "legal",
+            }),
+        ),
+        (
+            FORMAL_NOTICE.dispute(),
+            A::EscalateWithDeadline(Stage::Legal, -1),
+            O::Err(ClaimError::OnHold("dispute")),
+        ),
+        // A broken promise is marked only when the escalation goes through.
+        (
+            FORMAL_NOTICE.broken_promise(),
+            A::EscalateWithDeadline(Stage::Legal, -1),
+            O::Err(ClaimError::LimitationExpired { deadline: day(-1) }),
+        ),
+        (
+            FORMAL_NOTICE.broken_promise(),
+            A::EscalateWithDeadline(Stage::Legal, 0),
+            O::Ok("legal", None, &["promise_broken", "escalated"]),
+        ),
+    ]
+}
+
+/// Rows for the legal facts: formal notice receipt, judgment, interruptions, recovery costs.
+fn legal_fact_rows() -> Vec<(Situation, Action, Outcome)> {
+    use InterruptionCause as C;
+    let recorded = AMICABLE.with_facts();
+    vec![
+        // --- formal notice receipt (C. civ. 1344-1), once per claim ---------------------------
+        (
+            AMICABLE,
+            A::Notice(-5, -2, "1A 234 567 8901 2"),
+            O::Ok("amicable", None, &["formal_notice_delivered"]),
+        ),
+        (
+            AMICABLE,
+            A::Notice(0, 0, "1A 234"),
+            O::Ok("amicable", None, &["formal_notice_delivered"]),
+        ),
+        (
+            FORMAL_NOTICE,
+            A::Notice(-5, -5, "1A 234"),
+            O::Ok("formal_notice", None, &["formal_notice_delivered"]),
+        ),
+        (
+            CONSUMER,
+            A::Notice(-5, -2, "1A 234"),
+            O::Ok("amicable", None, &["formal_notice_delivered"]),
+        ),
+        (
+            AMICABLE,
+            A::Notice(1, 2, "1A 234"),
+            O::Invalid(&["sent_date", "receipt_date"]),
+        ),
+        (
+            AMICABLE,
+            A::Notice(-2, -5, "1A 234"),
+            O::Invalid(&["receipt_date"]),
+        ),
+        (
+            AMICABLE,
+            A::Notice(-5, -2, "  "),
+            O::Invalid(&["tracking_number"]),
+        ),
+        (
+            AMICABLE,
+            A::Notice(-1, 1, "1A\0"),
+            O::Invalid(&["receipt_date", "tracking_number"]),
+        ),
+        (
+            recorded,
+            A::Notice(-5, -2, "1A 999"),
+            O::Err(ClaimError::AlreadyRecorded("a formal notice receipt")),
+        ),
+        (
+            recorded,
+            A::Notice(-5, -2, ""),
+            O::Invalid(&["tracking_number"]),
+        ),
+        (
+            AMICABLE.broken_promise(),
+            A::Notice(-5, -2, "1A 234"),
+            O::Ok(
+                "amicable",
+                None,
+                &["promise_broken", "formal_notice_delivered"],
+            ),
+        ),
+        (
+            AMICABLE.dispute(),
+            A::Notice(-5, -2, "1A 234"),
+            O::Ok("amicable", Some("dispute"), &["formal_notice_delivered"]),
+        ),
+        // --- judgment (C. civ. 1231-7, CMF L313-3, CPCE L111-4), once per claim -------------
+        (
+            LEGAL,
+            A::Judgment(-3, Some(-1), "TJ Lyon", "RG 25/01234"),
+            O::Ok("legal", None, &["judgment_recorded"]),
+        ),
+        (
+            AMICABLE,
+            A::Judgment(-3, None, "TC Paris", "2025F00012"),
+            O::Ok("amicable", None, &["judgment_recorded"]),
+        ),
+        (
+            AMICABLE,
+            A::Judgment(0, Some(0), "TC Paris", "2025F00012"),
+            O::Ok("amicable", None, &["judgment_recorded"]),
+        ),
+        (
+            AMICABLE,
+            A::Judgment(1, None, "TC Paris", "2025F00012"),
+            O::Invalid(&["judgment_date"]),
+        ),
+        (
+            AMICABLE,
+            A::Judgment(-3, Some(1), "TC Paris", "2025F00012"),
+            O::Invalid(&["enforceable_date"]),
+        ),
+        (
+            AMICABLE,
+            A::Judgment(-3, Some(-4), "TC Paris", "2025F00012"),
+            O::Invalid(&["enforceable_date"]),
+        ),
+        (
+            AMICABLE,
+            A::Judgment(-3, None, "", " "),
+            O::Invalid(&["court", "reference"]),
+        ),
+        (
+            recorded,
+            A::Judgment(-3, None, "CA Lyon", "RG 26/00001"),
+            O::Err(ClaimError::AlreadyRecorded("a judgment")),
+        ),
+        (
+            CIVIL.broken_promise(),
+            A::Judgment(-3, None, "TJ Lyon", "RG 25/01234"),
+            O::Ok("amicable", None, &["promise_broken", "judgment_recorded"]),
+        ),
+        // --- interruptions (C. civ. 2240, 2241, 2244): as many as happen ----------------------
+        (
+            AMICABLE,
+            A::Interrupt(-3, C::Acknowledgment, "reconnaissance de dette signée"),
+            O::Ok("amicable", None, &["interruption_recorded"]),
+        ),
+        (
+            LEGAL,
+            A::Interrupt(0, C::CourtAction, ""),
+            O::Ok("legal", None, &["interruption_recorded"]),
+        ),
+        (
+            recorded,
+            A::Interrupt(-1, C::EnforcementMeasure, "saisie-attribution"),
+            O::Ok("amicable", None, &["interruption_recorded"]),
+        ),
+        (
+            AMICABLE,
+            A::Interrupt(1, C::Acknowledgment, ""),
+            O::Invalid(&["date"]),
+        ),
+        (
+            AMICABLE,
+            A::Interrupt(-1, C::Payment, ""),
+            O::Invalid(&["cause"]),
+        ),
+        (
+            AMICABLE,
+            A::Interrupt(1, C::Payment, "\0"),
+            O::Invalid(&["date", "cause", "note"]),
+        ),
+        // --- recovery costs on proof (L441-10 II), between professionals only ---------------
+        (
+            AMICABLE,
+            A::Cost("F-001", "150.00", -3, "facture d'avocat n° 12"),
+            O::Ok("amicable", None, &["recovery_cost_recorded"]),
+        ),
+        (
+            AMICABLE,
+            A::Cost("F-002", "0.01", 0, "frais d'huissier"),
+            O::Ok("amicable", None, &["recovery_cost_recorded"]),
+        ),
+        (
+            AMICABLE,
+            A::Cost("F-999", "150.00", -3, "facture"),
+            O::Invalid(&["invoice_number"]),
+        ),
+        (
+            AMICABLE,
+            A::Cost("F-001", "0.00", -3, "facture"),
+            O::Invalid(&["amount.amount"]),
+        ),
+        (
+            AMICABLE,
+            A::Cost("F-001", "-5.00", -3, "facture"),
+            O::Invalid(&["amount.amount"]),
+        ),
+        (
+            AMICABLE,
+            A::Cost("F-001", "150.00", 1, "facture"),
+            O::Invalid(&["incurred_date"]),
+        ),
+        (
+            AMICABLE,
+            A::Cost("F-001", "150.00", -3, " "),
+            O::Invalid(&["proof"]),
+        ),
+        (
+            AMICABLE,
+            A::Cost("F-999", "0.00", 1, ""),
+            O::Invalid(&["invoice_number", "amount.amount", "incurred_date", "proof"]),
+        ),
+        (
+            CONSUMER,
+            A::Cost("F-001", "150.00", -3, "facture d'avocat"),
+            O::Err(ClaimError::RecoveryCostsNotAllowed("consumer")),
+        ),
+        (
+            CIVIL,
+            A::Cost("F-001", "150.00", -3, "facture d'avocat"),
+            O::Err(ClaimError::RecoveryCostsNotAllowed("civil")),
+        ),
+        // Input is checked before the regime.
+        (
+            CONSUMER,
+            A::Cost("F-001", "150.00", 1, "facture"),
+            O::Invalid(&["incurred_date"]),
+        ),
+    ]
 }
 
 /// The one helper of the table: builds the situation, applies the action, checks the outcome,
@@ -1143,10 +1739,18 @@ fn balance_is_principal_minus_payments() {
     let mut claim = open_claim();
     assert_eq!(claim.balance(), eur("1000.00"));
     claim
-        .record_payment(payment(eur("100.00"), day(-2)), now_at(-1))
+        .record_payment(
+            payment(eur("100.00"), day(-2)),
+            interest_free(&claim, eur("100.00")),
+            now_at(-1),
+        )
         .expect("payment");
     claim
-        .record_payment(payment(eur("250.55"), day(0)), now_at(0))
+        .record_payment(
+            payment(eur("250.55"), day(0)),
+            interest_free(&claim, eur("250.55")),
+            now_at(0),
+        )
         .expect("payment");
     assert_eq!(claim.principal_total, eur("1000.00"));
     assert_eq!(claim.paid_total, eur("350.55"));
@@ -1158,10 +1762,18 @@ fn balance_is_principal_minus_payments() {
 fn full_payment_closes_as_paid() {
     let mut claim = open_claim();
     claim
-        .record_payment(payment(eur("400.00"), day(-3)), now_at(-3))
+        .record_payment(
+            payment(eur("400.00"), day(-3)),
+            interest_free(&claim, eur("400.00")),
+            now_at(-3),
+        )
         .expect("first payment");
     let events = claim
-        .record_payment(payment(eur("600.00"), day(0)), now_at(0))
+        .record_payment(
+            payment(eur("600.00"), day(0)),
+            interest_free(&claim, eur("600.00")),
+            now_at(0),
+        )
         .expect("final payment");
     assert_eq!(kinds(&events), ["payment_recorded", "claim_closed"]);
     assert_eq!(events[0].payload()["balance_after"]["amount"], "0.00");
@@ -1180,17 +1792,25 @@ fn full_payment_closes_as_paid() {
 fn payments_covering_a_promise_before_its_date_keep_it() {
     let mut claim = open_claim();
     claim
-        .record_promise(eur("300.00"), day(5), now_at(0))
+        .record_promise(eur("300.00"), day(5), owed(&claim), now_at(0))
         .expect("promise");
     // Two instalments: the first leaves the promise running, the second keeps it.
     let first = claim
-        .record_payment(payment(eur("100.00"), day(0)), now_at(0))
+        .record_payment(
+            payment(eur("100.00"), day(0)),
+            interest_free(&claim, eur("100.00")),
+            now_at(0),
+        )
         .expect("instalment");
     assert_eq!(kinds(&first), ["payment_recorded"]);
     assert_eq!(claim.promise.as_ref().map(|p| p.paid), Some(eur("100.00")));
     assert_eq!(claim.hold(day(0)), Some("promise_to_pay"));
     let second = claim
-        .record_payment(payment(eur("200.00"), day(3)), now_at(3))
+        .record_payment(
+            payment(eur("200.00"), day(3)),
+            interest_free(&claim, eur("200.00")),
+            now_at(3),
+        )
         .expect("instalment");
     assert_eq!(kinds(&second), ["payment_recorded", "promise_kept"]);
     assert_eq!(second[1].payload()["amount"]["amount"], "300.00");
@@ -1204,10 +1824,14 @@ fn payments_covering_a_promise_before_its_date_keep_it() {
 fn payment_on_the_due_date_keeps_the_promise() {
     let mut claim = open_claim();
     claim
-        .record_promise(eur("300.00"), day(0), now_at(-3))
+        .record_promise(eur("300.00"), day(0), owed(&claim), now_at(-3))
         .expect("promise");
     let events = claim
-        .record_payment(payment(eur("300.00"), day(0)), now_at(0))
+        .record_payment(
+            payment(eur("300.00"), day(0)),
+            interest_free(&claim, eur("300.00")),
+            now_at(0),
+        )
         .expect("payment on the due date");
     assert_eq!(kinds(&events), ["payment_recorded", "promise_kept"]);
 }
@@ -1216,10 +1840,14 @@ fn payment_on_the_due_date_keeps_the_promise() {
 fn promise_past_its_date_is_broken_by_the_next_transition() {
     let mut claim = open_claim();
     claim
-        .record_promise(eur("300.00"), day(-1), now_at(-4))
+        .record_promise(eur("300.00"), day(-1), owed(&claim), now_at(-4))
         .expect("promise");
     claim
-        .record_payment(payment(eur("120.00"), day(-2)), now_at(-2))
+        .record_payment(
+            payment(eur("120.00"), day(-2)),
+            interest_free(&claim, eur("120.00")),
+            now_at(-2),
+        )
         .expect("part payment before the date");
     // Until something happens, the unmarked promise stays on the claim but no longer holds.
     assert!(claim.promise.is_some());
@@ -1244,7 +1872,7 @@ fn promise_past_its_date_is_broken_by_the_next_transition() {
 fn promise_due_today_is_not_broken_yet() {
     let mut claim = open_claim();
     claim
-        .record_promise(eur("300.00"), day(0), now_at(-2))
+        .record_promise(eur("300.00"), day(0), owed(&claim), now_at(-2))
         .expect("promise");
     let events = claim
         .record_contact(contact(now_at(0).at), now_at(0))
@@ -1252,12 +1880,12 @@ fn promise_due_today_is_not_broken_yet() {
     assert_eq!(kinds(&events), ["contact_recorded"]);
     assert!(claim.promise.is_some());
     assert_eq!(
-        claim.escalate(Stage::FormalNotice, now_at(0)),
+        claim.escalate(Stage::FormalNotice, None, now_at(0)),
         Err(ClaimError::OnHold("promise_to_pay"))
     );
     // The next day it is broken, and escalation goes through.
     let events = claim
-        .escalate(Stage::FormalNotice, now_at(1))
+        .escalate(Stage::FormalNotice, None, now_at(1))
         .expect("escalate the day after");
     assert_eq!(kinds(&events), ["promise_broken", "escalated"]);
 }
@@ -1269,7 +1897,11 @@ fn promise_due_today_is_not_broken_yet() {
 fn payment_after_a_broken_promise_records_the_break_first() {
     let mut claim = AMICABLE.broken_promise().build();
     let events = claim
-        .record_payment(payment(eur("50.00"), day(0)), now_at(0))
+        .record_payment(
+            payment(eur("50.00"), day(0)),
+            interest_free(&claim, eur("50.00")),
+            now_at(0),
+        )
         .expect("payment");
     assert_eq!(kinds(&events), ["promise_broken", "payment_recorded"]);
 }
@@ -1316,7 +1948,7 @@ fn hold_at_date_boundaries() {
     let promise_due = |due: i64| {
         let mut claim = open_claim();
         claim
-            .record_promise(eur("100.00"), day(due), now_at(-10))
+            .record_promise(eur("100.00"), day(due), owed(&claim), now_at(-10))
             .expect("promise");
         claim
     };
@@ -1362,7 +1994,7 @@ fn escalation_schedules_and_holds_unschedule() {
         .expect("resolve");
     assert!(claim.next_action_at.is_some(), "collection resumes");
     claim
-        .escalate(Stage::FormalNotice, now_at(0))
+        .escalate(Stage::FormalNotice, None, now_at(0))
         .expect("formal notice");
     // Eight days of notice, legal review the morning after the deadline.
     assert_eq!(
@@ -1370,12 +2002,228 @@ fn escalation_schedules_and_holds_unschedule() {
         Some(at(day(9)) - chrono::Duration::hours(2))
     );
     claim
-        .record_promise(eur("100.00"), day(4), now_at(0))
+        .record_promise(eur("100.00"), day(4), owed(&claim), now_at(0))
         .expect("promise");
     assert_eq!(
         claim.next_action_at,
         Some(at(day(5)) - chrono::Duration::hours(2))
     );
+}
+
+/// Once interest and the fixed indemnity are owed, paying the principal does not close the
+/// claim; it closes when the statement says nothing is left, even though the payments then
+/// exceed the principal (`balance()` is only principal − payments, floored at zero).
+#[test]
+fn payments_beyond_the_principal_settle_interest_and_close_when_nothing_is_owed() {
+    let mut claim = open_claim();
+    let events = claim
+        .record_payment(
+            payment(eur("1000.00"), day(0)),
+            imputed("1052.50", "52.50", "0.00"),
+            now_at(0),
+        )
+        .expect("principal paid");
+    assert_eq!(kinds(&events), ["payment_recorded"]);
+    assert_eq!(events[0].payload()["balance_after"]["amount"], "52.50");
+    assert_eq!(claim.state, ClaimState::Open(Stage::Amicable));
+    assert!(claim.balance().is_zero());
+    assert_eq!(
+        claim.close(
+            ClosureKind::Paid,
+            "réglé".to_owned(),
+            Ok(eur("52.50")),
+            now_at(0)
+        ),
+        Err(ClaimError::BalanceOutstanding(eur("52.50")))
+    );
+    let events = claim
+        .record_payment(
+            payment(eur("52.50"), day(1)),
+            imputed("52.51", "0.00", "0.00"),
+            now_at(1),
+        )
+        .expect("interest and indemnity paid");
+    assert_eq!(kinds(&events), ["payment_recorded", "claim_closed"]);
+    assert_eq!(events[0].payload()["balance_after"]["amount"], "0.00");
+    assert_eq!(claim.state, ClaimState::Closed(ClosureKind::Paid));
+    assert_eq!(claim.paid_total, eur("1052.50"));
+    assert_eq!(claim.principal_total, eur("1000.00"));
+}
+
+/// Without a published rate, a payment within the principal is recorded with no balance, and
+/// the claim cannot be closed as paid until a statement says nothing is owed.
+#[test]
+fn unpriced_payments_record_no_balance_and_never_close_the_claim() {
+    let mut claim = open_claim();
+    let events = claim
+        .record_payment(
+            Payment {
+                invoice_number: Some("F-002".to_owned()),
+                ..payment(eur("1000.00"), day(0))
+            },
+            Settlement::Unpriced(unpublished()),
+            now_at(0),
+        )
+        .expect("within the principal");
+    assert_eq!(kinds(&events), ["payment_recorded"]);
+    let payload = events[0].payload();
+    assert_eq!(payload["balance_after"], serde_json::Value::Null);
+    assert_eq!(payload["invoice_number"], "F-002");
+    assert_eq!(claim.paid_total, eur("1000.00"));
+    assert_eq!(claim.state, ClaimState::Open(Stage::Amicable));
+    // Nothing of the principal is left, so not even a cent more can be taken unpriced.
+    let before = claim.clone();
+    assert_eq!(
+        claim.record_payment(
+            payment(eur("0.01"), day(0)),
+            Settlement::Unpriced(unpublished()),
+            now_at(0)
+        ),
+        Err(ClaimError::RateNotPublished(unpublished()))
+    );
+    assert_eq!(
+        claim.close(
+            ClosureKind::Paid,
+            "réglé".to_owned(),
+            Err(unpublished()),
+            now_at(0)
+        ),
+        Err(ClaimError::RateNotPublished(unpublished()))
+    );
+    assert_eq!(claim, before);
+    let events = claim
+        .close(
+            ClosureKind::Paid,
+            "réglé".to_owned(),
+            Ok(eur("0.00")),
+            now_at(1),
+        )
+        .expect("the statement says nothing is owed");
+    assert_eq!(kinds(&events), ["claim_closed"]);
+    assert_eq!(claim.state, ClaimState::Closed(ClosureKind::Paid));
+}
+
+#[test]
+fn a_payment_designating_an_unknown_invoice_is_invalid() {
+    let mut claim = open_claim();
+    let got = claim.record_payment(
+        Payment {
+            invoice_number: Some("F-404".to_owned()),
+            ..payment(eur("10.00"), day(0))
+        },
+        interest_free(&claim, eur("10.00")),
+        now_at(0),
+    );
+    let Err(ClaimError::Invalid(violations)) = got else {
+        panic!("expected invalid, got {got:?}");
+    };
+    assert_eq!(fields(&violations), ["invoice_number"]);
+}
+
+/// The new transitions store their fact on the claim and put all of it in the event payload.
+#[test]
+fn legal_facts_are_stored_on_the_claim_and_in_their_events() {
+    let mut claim = open_claim();
+    assert_eq!(claim.legal, Default::default());
+    let events = claim
+        .record_formal_notice_delivery(notice(-6, -4, "1A 234 567 8901 2"), now_at(0))
+        .expect("notice");
+    assert_eq!(
+        claim.legal.formal_notice,
+        Some(notice(-6, -4, "1A 234 567 8901 2"))
+    );
+    let payload = events[0].payload();
+    assert_eq!(payload["sent_on"], day(-6).to_string());
+    assert_eq!(payload["received_on"], day(-4).to_string());
+    assert_eq!(payload["tracking_number"], "1A 234 567 8901 2");
+
+    let events = claim
+        .record_judgment(judgment(-2, None, "TC Lyon", "2025F00042"), now_at(0))
+        .expect("judgment");
+    assert_eq!(
+        claim.legal.judgment,
+        Some(judgment(-2, None, "TC Lyon", "2025F00042"))
+    );
+    let payload = events[0].payload();
+    assert_eq!(payload["pronounced_on"], day(-2).to_string());
+    assert_eq!(payload["enforceable_on"], serde_json::Value::Null);
+    assert_eq!(
+        (payload["court"].as_str(), payload["reference"].as_str()),
+        (Some("TC Lyon"), Some("2025F00042"))
+    );
+
+    for (on, cause) in [
+        (-3, InterruptionCause::Acknowledgment),
+        (-1, InterruptionCause::CourtAction),
+    ] {
+        let events = claim
+            .record_interruption(interruption(on, cause, "pièce 4"), now_at(0))
+            .expect("interruption");
+        let payload = events[0].payload();
+        assert_eq!(payload["on"], day(on).to_string());
+        assert_eq!(payload["cause"], cause.as_str());
+        assert_eq!(payload["note"], "pièce 4");
+    }
+    assert_eq!(
+        claim.legal.interruptions,
+        [
+            interruption(-3, InterruptionCause::Acknowledgment, "pièce 4"),
+            interruption(-1, InterruptionCause::CourtAction, "pièce 4"),
+        ]
+    );
+
+    let events = claim
+        .record_recovery_cost(
+            recovery_cost("F-002", "180.00", -1, "note d'honoraires 7"),
+            now_at(0),
+        )
+        .expect("cost");
+    assert_eq!(
+        claim.legal.recovery_costs,
+        [recovery_cost("F-002", "180.00", -1, "note d'honoraires 7")]
+    );
+    let payload = events[0].payload();
+    assert_eq!(payload["invoice_number"], "F-002");
+    assert_eq!(payload["amount"], "180.00");
+    assert_eq!(payload["incurred_on"], day(-1).to_string());
+    assert_eq!(payload["proof"], "note d'honoraires 7");
+
+    // Each fact moved the claim on, and none of them changed the amounts or the stage.
+    assert_eq!(claim.updated_at, now_at(0).at);
+    assert_eq!(claim.state, ClaimState::Open(Stage::Amicable));
+    assert_eq!(claim.balance(), eur("1000.00"));
+    // Once only: the second receipt and the second judgment are refused, the claim untouched.
+    let before = claim.clone();
+    assert_eq!(
+        claim.record_formal_notice_delivery(notice(-1, 0, "2B"), now_at(0)),
+        Err(ClaimError::AlreadyRecorded("a formal notice receipt"))
+    );
+    assert_eq!(
+        claim.record_judgment(judgment(0, None, "CA Lyon", "RG 2"), now_at(0)),
+        Err(ClaimError::AlreadyRecorded("a judgment"))
+    );
+    assert_eq!(claim, before);
+}
+
+#[test]
+fn new_claims_carry_their_regime_and_compound_interest_clause() {
+    for regime in [
+        InterestRegime::Commercial,
+        InterestRegime::Consumer,
+        InterestRegime::Civil,
+    ] {
+        for compound_interest in [false, true] {
+            let new = NewClaim {
+                regime,
+                compound_interest,
+                ..new_claim(vec![invoice("F-1", eur("10.00"))])
+            };
+            let (claim, _) = Claim::open(claim_id(), new, now_at(0)).expect("valid claim");
+            assert_eq!(claim.regime, regime);
+            assert_eq!(claim.legal.compound_interest, compound_interest);
+            assert_eq!(claim.legal.formal_notice, None);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1394,6 +2242,8 @@ enum Step {
     Escalate,
     Close(usize),
     Wait(u8),
+    /// One of the legal facts: formal notice receipt, judgment, interruption, recovery cost.
+    Fact(u8),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -1406,6 +2256,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => Just(Step::Escalate),
         1 => (0..4_usize).prop_map(Step::Close),
         3 => (0..20_u8).prop_map(Step::Wait),
+        2 => (0..4_u8).prop_map(Step::Fact),
     ]
 }
 
@@ -1449,7 +2300,8 @@ proptest! {
             let before = to_cents(claim.balance());
             let amount = valid_payment(&claim, *raw);
             let now = now_at(i64::try_from(i).expect("small"));
-            let events = claim.record_payment(payment(amount, now.today), now);
+            let settlement = interest_free(&claim, amount);
+            let events = claim.record_payment(payment(amount, now.today), settlement, now);
             prop_assert!(events.is_ok(), "valid payment refused: {:?}", events);
             let balance = to_cents(claim.balance());
             prop_assert!(balance >= 0);
@@ -1484,7 +2336,8 @@ proptest! {
                         continue;
                     }
                     let amount = valid_payment(&claim, *raw);
-                    claim.record_payment(payment(amount, now.today), now)
+                    let settlement = interest_free(&claim, amount);
+                    claim.record_payment(payment(amount, now.today), settlement, now)
                 }
                 Step::Contact => claim.record_contact(contact(now.at), now),
                 Step::Dispute => claim.open_dispute("contesté".to_owned(), now),
@@ -1498,18 +2351,35 @@ proptest! {
                         continue;
                     }
                     let amount = valid_payment(&claim, *raw);
-                    claim.record_promise(amount, now.today + Days::new(u64::from(*days)), now)
+                    let due = now.today + Days::new(u64::from(*days));
+                    claim.record_promise(amount, due, owed(&claim), now)
                 }
                 Step::Escalate => match claim.state {
                     ClaimState::Open(stage) => {
-                        claim.escalate(stage.next().unwrap_or(Stage::Legal), now)
+                        claim.escalate(stage.next().unwrap_or(Stage::Legal), None, now)
                     }
-                    ClaimState::Closed(_) => claim.escalate(Stage::Legal, now),
+                    ClaimState::Closed(_) => claim.escalate(Stage::Legal, None, now),
                 },
-                Step::Close(k) => claim.close(CLOSE_KINDS[*k], "fin".to_owned(), now),
+                Step::Close(k) => claim.close(CLOSE_KINDS[*k], "fin".to_owned(), owed(&claim), now),
                 Step::Wait(days) => {
                     offset += i64::from(*days);
                     continue;
+                }
+                Step::Fact(0) => claim.record_formal_notice_delivery(
+                    notice(offset - 3, offset - 1, "1A 234"),
+                    now,
+                ),
+                Step::Fact(1) => claim.record_judgment(
+                    judgment(offset - 1, Some(offset), "TJ Lyon", "RG 25/1"),
+                    now,
+                ),
+                Step::Fact(2) => claim.record_interruption(
+                    interruption(offset, InterruptionCause::Acknowledgment, ""),
+                    now,
+                ),
+                Step::Fact(_) => {
+                    let cost = recovery_cost("F-0", "90.00", offset, "facture");
+                    claim.record_recovery_cost(cost, now)
                 }
             };
             prop_assert_eq!(

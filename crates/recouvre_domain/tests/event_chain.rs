@@ -7,11 +7,16 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use recouvre_domain::events::{
     GENESIS, canonical_content, canonical_json, chain_hash, seal, timestamp_str,
 };
+use recouvre_domain::statement::{
+    FormalNoticeDelivery, InterestRegime, Interruption, InterruptionCause, Judgment, RecoveryCost,
+};
+use recouvre_domain::terms::PaymentTerms;
 use recouvre_domain::{
     Claim, ClaimEvent, ClaimId, ClosureKind, Contact, ContactChannel, ContactDirection,
     ContactOutcome, CreditorId, Currency, DebtorId, DisputeResolution, EventHash, Invoice, Money,
-    NewClaim, Now, Payment, PaymentId, PaymentMethod, Stage, StoredEvent, verify_chain,
+    NewClaim, Now, Payment, PaymentId, PaymentMethod, Settlement, Stage, StoredEvent, verify_chain,
 };
+use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
 fn day(n: u64) -> NaiveDate {
@@ -31,6 +36,17 @@ fn now(n: u64) -> Now {
 
 fn eur(amount: &str) -> Money {
     Money::parse(amount, "EUR").expect("valid amount")
+}
+
+/// The settlement of a payment when nothing but principal is owed (principal − payments).
+fn interest_free(claim: &Claim, amount: Money) -> Settlement {
+    let owed = claim.balance();
+    let zero = Money::zero(owed.currency());
+    Settlement::Imputed {
+        owed_before: owed,
+        owed_after: owed.checked_sub(amount).unwrap_or(zero),
+        excess: amount.checked_sub(owed).unwrap_or(zero),
+    }
 }
 
 /// A stored chain, as the store would hold it, with the head the claim records.
@@ -64,16 +80,22 @@ fn chain() -> Chain {
                 issue_date: day(0),
                 service_completion_date: None,
                 due_date: day(30),
+                payment_terms: Some(PaymentTerms::Net(30)),
                 amount: eur("700.00"),
+                contractual_rate: Some(Decimal::new(1521, 2)),
             },
             Invoice {
                 number: "F-2".to_owned(),
                 issue_date: day(1),
                 service_completion_date: Some(day(1)),
                 due_date: day(31),
+                payment_terms: None,
                 amount: eur("300.00"),
+                contractual_rate: None,
             },
         ],
+        regime: InterestRegime::Commercial,
+        compound_interest: true,
     };
     let (mut claim, created) = Claim::open(id, new, now(40)).expect("valid claim");
     let mut batches: Vec<(Vec<ClaimEvent>, &str, Now)> = vec![(created, "system", now(40))];
@@ -100,15 +122,34 @@ fn chain() -> Chain {
     );
     step(
         &|c, t| {
-            c.record_promise(eur("200.00"), day(45), t)
+            let owed = Ok(c.balance());
+            c.record_promise(eur("200.00"), day(45), owed, t)
                 .expect("promise")
         },
         "api_key:0001",
         42,
     );
     step(
-        &|c, t| c.escalate(Stage::FormalNotice, t).expect("formal notice"),
+        &|c, t| {
+            c.escalate(Stage::FormalNotice, None, t)
+                .expect("formal notice")
+        },
         "system",
+        46,
+    );
+    step(
+        &|c, t| {
+            c.record_formal_notice_delivery(
+                FormalNoticeDelivery {
+                    sent_on: day(44),
+                    received_on: t.today,
+                    tracking_number: "1A 234 567 8901 2".to_owned(),
+                },
+                t,
+            )
+            .expect("formal notice receipt")
+        },
+        "api_key:0001",
         46,
     );
     step(
@@ -120,7 +161,9 @@ fn chain() -> Chain {
                     value_date: t.today,
                     method: PaymentMethod::Cheque,
                     reference: "CHQ 0012 — ünïcødé".to_owned(),
+                    invoice_number: Some("F-2".to_owned()),
                 },
+                interest_free(c, eur("150.50")),
                 t,
             )
             .expect("payment")
@@ -150,7 +193,8 @@ fn chain() -> Chain {
     );
     step(
         &|c, t| {
-            c.record_promise(eur("100.00"), t.today, t)
+            let owed = Ok(c.balance());
+            c.record_promise(eur("100.00"), t.today, owed, t)
                 .expect("short promise")
         },
         "api_key:0001",
@@ -165,7 +209,9 @@ fn chain() -> Chain {
                     value_date: day(51),
                     method: PaymentMethod::BankTransfer,
                     reference: "VIR".to_owned(),
+                    invoice_number: None,
                 },
+                interest_free(c, eur("100.00")),
                 t,
             )
             .expect("payment keeping the promise")
@@ -174,13 +220,61 @@ fn chain() -> Chain {
         52,
     );
     step(
-        &|c, t| c.escalate(Stage::Legal, t).expect("legal"),
+        &|c, t| {
+            c.record_interruption(
+                Interruption {
+                    on: day(55),
+                    cause: InterruptionCause::Acknowledgment,
+                    note: "reconnaissance de dette signée".to_owned(),
+                },
+                t,
+            )
+            .expect("acknowledgment")
+        },
+        "api_key:0001",
+        56,
+    );
+    step(
+        &|c, t| c.escalate(Stage::Legal, Some(day(3000)), t).expect("legal"),
         "system",
         60,
     );
     step(
         &|c, t| {
-            c.close(ClosureKind::Settled, "protocole signé".to_owned(), t)
+            c.record_recovery_cost(
+                RecoveryCost {
+                    invoice_number: "F-1".to_owned(),
+                    amount: Decimal::new(18000, 2),
+                    incurred_on: day(61),
+                    proof: "note d'honoraires n° 7".to_owned(),
+                },
+                t,
+            )
+            .expect("recovery cost")
+        },
+        "api_key:0002",
+        62,
+    );
+    step(
+        &|c, t| {
+            c.record_judgment(
+                Judgment {
+                    pronounced_on: day(65),
+                    enforceable_on: None,
+                    court: "TC Lyon".to_owned(),
+                    reference: "2025F00042".to_owned(),
+                },
+                t,
+            )
+            .expect("judgment")
+        },
+        "api_key:0001",
+        66,
+    );
+    step(
+        &|c, t| {
+            let owed = Ok(c.balance());
+            c.close(ClosureKind::Settled, "protocole signé".to_owned(), owed, t)
                 .expect("close")
         },
         "api_key:0001",
@@ -216,13 +310,17 @@ fn sealed_chain_verifies() {
             // transition after its date.
             "promise_broken",
             "escalated",
+            "formal_notice_delivered",
             "payment_recorded",
             "dispute_opened",
             "dispute_resolved",
             "promise_recorded",
             "payment_recorded",
             "promise_kept",
+            "interruption_recorded",
             "escalated",
+            "recovery_cost_recorded",
+            "judgment_recorded",
             "claim_closed",
         ]
     );

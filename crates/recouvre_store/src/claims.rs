@@ -3,9 +3,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use recouvre_domain::statement::InterestRegime;
+use recouvre_domain::terms::PaymentTerms;
 use recouvre_domain::{
-    Claim, ClaimId, ClaimState, CreditorId, Currency, DebtorId, Invoice, Money, Payment,
-    StoredEvent, TenantId,
+    Claim, ClaimId, ClaimState, CreditorId, Currency, DebtorId, Invoice, Money, Payment, PaymentId,
+    PaymentMethod, StoredEvent, TenantId,
 };
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -13,7 +15,7 @@ use uuid::Uuid;
 
 use crate::json::{
     closure_from_json, closure_to_json, corrupt, dispute_from_json, dispute_to_json,
-    promise_from_json, promise_to_json,
+    legal_facts_from_json, legal_facts_to_json, promise_from_json, promise_to_json,
 };
 use crate::schema::{claim_events, claims, invoices, payments};
 use crate::{Conn, StoreError};
@@ -67,6 +69,9 @@ struct ClaimRow {
     head_hash: Vec<u8>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    interest_regime: String,
+    legal_facts: Value,
+    limitation_deadline: Option<NaiveDate>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -81,10 +86,13 @@ struct InvoiceRow {
     service_completion_date: Option<NaiveDate>,
     due_date: NaiveDate,
     amount: Decimal,
+    payment_terms: Option<String>,
+    payment_terms_days: Option<i32>,
+    contractual_rate: Option<Decimal>,
 }
 
 impl ClaimRow {
-    fn new(tenant: TenantId, c: &Claim) -> Self {
+    fn new(tenant: TenantId, c: &Claim, limitation_deadline: Option<NaiveDate>) -> Self {
         ClaimRow {
             id: c.id.0,
             tenant_id: tenant.0,
@@ -103,10 +111,17 @@ impl ClaimRow {
             head_hash: c.head_hash.to_vec(),
             created_at: c.created_at,
             updated_at: c.updated_at,
+            interest_regime: c.regime.as_str().to_owned(),
+            legal_facts: legal_facts_to_json(&c.legal),
+            limitation_deadline,
         }
     }
 
-    fn into_claim(self, invoice_rows: Vec<InvoiceRow>) -> Result<Claim, StoreError> {
+    fn into_claim(
+        self,
+        invoice_rows: Vec<InvoiceRow>,
+        payment_rows: Vec<PaymentRow>,
+    ) -> Result<Claim, StoreError> {
         let currency = Currency::parse(&self.currency).map_err(corrupt)?;
         let money = |d: Decimal| Money::new(d, currency).map_err(corrupt);
         let invoices = invoice_rows
@@ -117,7 +132,30 @@ impl ClaimRow {
                     issue_date: r.issue_date,
                     service_completion_date: r.service_completion_date,
                     due_date: r.due_date,
+                    payment_terms: match r.payment_terms {
+                        Some(kind) => {
+                            Some(PaymentTerms::parse(&kind, r.payment_terms_days).ok_or_else(
+                                || StoreError::Corrupt(format!("payment terms {kind}")),
+                            )?)
+                        }
+                        None => None,
+                    },
                     amount: money(r.amount)?,
+                    contractual_rate: r.contractual_rate,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let payments = payment_rows
+            .into_iter()
+            .map(|r| {
+                Ok(Payment {
+                    id: PaymentId(r.id),
+                    amount: money(r.amount)?,
+                    value_date: r.value_date,
+                    method: PaymentMethod::parse(&r.method)
+                        .ok_or_else(|| StoreError::Corrupt(format!("method {}", r.method)))?,
+                    reference: r.reference,
+                    invoice_number: r.invoice_number,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -130,8 +168,13 @@ impl ClaimRow {
             state: ClaimState::parse(&self.state)
                 .ok_or_else(|| StoreError::Corrupt(format!("claim state {}", self.state)))?,
             invoices,
+            regime: InterestRegime::parse(&self.interest_regime).ok_or_else(|| {
+                StoreError::Corrupt(format!("interest regime {}", self.interest_regime))
+            })?,
+            legal: legal_facts_from_json(self.legal_facts)?,
             principal_total: money(self.principal_total)?,
             paid_total: money(self.paid_total)?,
+            payments,
             dispute: self.dispute.map(dispute_from_json).transpose()?,
             promise: self
                 .promise
@@ -205,15 +248,22 @@ pub async fn get_claim(
         .order(invoices::position)
         .select(InvoiceRow::as_select())
         .load::<InvoiceRow>(&mut &*shared);
-    let (row, invoice_rows) = if lock {
+    let payments = payments::table
+        .filter(payments::claim_id.eq(id.0))
+        .filter(payments::tenant_id.eq(tenant.0))
+        .order((payments::recorded_at, payments::recorded_seq, payments::id))
+        .select(PaymentRow::as_select())
+        .load::<PaymentRow>(&mut &*shared);
+    let (row, invoice_rows, payment_rows) = if lock {
         futures::join!(
             query.for_update().first::<ClaimRow>(&mut &*shared),
-            invoices
+            invoices,
+            payments
         )
     } else {
-        futures::join!(query.first::<ClaimRow>(&mut &*shared), invoices)
+        futures::join!(query.first::<ClaimRow>(&mut &*shared), invoices, payments)
     };
-    row?.into_claim(invoice_rows?)
+    row?.into_claim(invoice_rows?, payment_rows?)
 }
 
 /// Saves a claim's changed state (not its invoices, which never change) with the payments and
@@ -224,9 +274,10 @@ pub async fn save_claim_change(
     c: &Claim,
     payments: &[&Payment],
     events: &[StoredEvent],
+    limitation_deadline: Option<NaiveDate>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let row = ClaimRow::new(tenant, c);
+    let row = ClaimRow::new(tenant, c, limitation_deadline);
     let payment_rows: Vec<PaymentRow> = payments
         .iter()
         .map(|p| PaymentRow {
@@ -238,6 +289,8 @@ pub async fn save_claim_change(
             method: p.method.as_str().to_owned(),
             reference: p.reference.clone(),
             recorded_at: at,
+            invoice_number: p.invoice_number.clone(),
+            recorded_seq: c.version,
         })
         .collect();
     let event_rows = event_rows(tenant, events);
@@ -257,6 +310,8 @@ pub async fn save_claim_change(
         claims::version.eq(row.version),
         claims::head_hash.eq(row.head_hash),
         claims::updated_at.eq(row.updated_at),
+        claims::legal_facts.eq(row.legal_facts),
+        claims::limitation_deadline.eq(row.limitation_deadline),
     ))
     .execute(&mut &*shared);
     let payments = insert_rows!(payments::table, payment_rows, shared);
@@ -270,8 +325,9 @@ pub async fn save_claim_change(
     Ok(())
 }
 
-#[derive(Insertable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = payments, check_for_backend(diesel::pg::Pg))]
+#[diesel(treat_none_as_default_value = false)]
 struct PaymentRow {
     id: Uuid,
     tenant_id: Uuid,
@@ -281,6 +337,8 @@ struct PaymentRow {
     method: String,
     reference: String,
     recorded_at: DateTime<Utc>,
+    invoice_number: Option<String>,
+    recorded_seq: i64,
 }
 
 /// Filters of [`list_claims`]; `None` means any.
@@ -336,15 +394,33 @@ pub async fn list_claims(
         .select(InvoiceRow::as_select())
         .load(conn)
         .await?;
+    let all_payments = payments::table
+        .filter(payments::claim_id.eq_any(&ids))
+        .filter(payments::tenant_id.eq(tenant.0))
+        .order((
+            payments::claim_id,
+            payments::recorded_at,
+            payments::recorded_seq,
+            payments::id,
+        ))
+        .select(PaymentRow::as_select())
+        .load(conn)
+        .await?;
     let mut by_claim: std::collections::HashMap<Uuid, Vec<InvoiceRow>> =
         std::collections::HashMap::new();
     for inv in all_invoices.drain(..) {
         by_claim.entry(inv.claim_id).or_default().push(inv);
     }
+    let mut payments_by_claim: std::collections::HashMap<Uuid, Vec<PaymentRow>> =
+        std::collections::HashMap::new();
+    for p in all_payments {
+        payments_by_claim.entry(p.claim_id).or_default().push(p);
+    }
     rows.into_iter()
         .map(|r| {
             let inv = by_claim.remove(&r.id).unwrap_or_default();
-            r.into_claim(inv)
+            let pay = payments_by_claim.remove(&r.id).unwrap_or_default();
+            r.into_claim(inv, pay)
         })
         .collect()
 }

@@ -44,12 +44,18 @@ struct CreateClaimStatement {
     version: i64,
     head_hash: Vec<u8>,
     created_at: DateTime<Utc>,
+    interest_regime: String,
+    legal_facts: Value,
+    limitation_deadline: Option<NaiveDate>,
     invoice_position: Vec<i32>,
     invoice_number: Vec<String>,
     invoice_issue_date: Vec<NaiveDate>,
     invoice_completion_date: Vec<Option<NaiveDate>>,
     invoice_due_date: Vec<NaiveDate>,
     invoice_amount: Vec<Decimal>,
+    invoice_terms: Vec<Option<String>>,
+    invoice_terms_days: Vec<Option<i32>>,
+    invoice_contractual_rate: Vec<Option<Decimal>>,
     event_seq: Vec<i64>,
     event_kind: Vec<String>,
     event_occurred_at: Vec<DateTime<Utc>>,
@@ -74,7 +80,8 @@ impl QueryFragment<Pg> for CreateClaimStatement {
         out.push_sql(
             "WITH claim AS (INSERT INTO claims (id, tenant_id, creditor_id, debtor_id, \
              external_reference, currency, state, principal_total, paid_total, next_action_at, \
-             version, head_hash, created_at, updated_at) VALUES (",
+             version, head_hash, created_at, updated_at, interest_regime, legal_facts, \
+             limitation_deadline) VALUES (",
         );
         out.push_bind_param::<SqlUuid, _>(&self.id)?;
         out.push_sql(", ");
@@ -103,12 +110,20 @@ impl QueryFragment<Pg> for CreateClaimStatement {
         out.push_bind_param::<Timestamptz, _>(&self.created_at)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamptz, _>(&self.created_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.interest_regime)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Jsonb, _>(&self.legal_facts)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Date>, _>(&self.limitation_deadline)?;
         out.push_sql(
             ") RETURNING id, tenant_id), \
              invoice AS (INSERT INTO invoices (claim_id, position, tenant_id, number, issue_date, \
-             service_completion_date, due_date, amount) \
+             service_completion_date, due_date, amount, payment_terms, payment_terms_days, \
+             contractual_rate) \
              SELECT claim.id, i.position, claim.tenant_id, i.number, i.issue_date, \
-             i.service_completion_date, i.due_date, i.amount FROM claim, unnest(",
+             i.service_completion_date, i.due_date, i.amount, i.payment_terms, \
+             i.payment_terms_days, i.contractual_rate FROM claim, unnest(",
         );
         out.push_bind_param::<Array<Int4>, _>(&self.invoice_position)?;
         out.push_sql(", ");
@@ -121,8 +136,15 @@ impl QueryFragment<Pg> for CreateClaimStatement {
         out.push_bind_param::<Array<Date>, _>(&self.invoice_due_date)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Numeric>, _>(&self.invoice_amount)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.invoice_terms)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Int4>>, _>(&self.invoice_terms_days)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Numeric>>, _>(&self.invoice_contractual_rate)?;
         out.push_sql(
-            ") AS i(position, number, issue_date, service_completion_date, due_date, amount)), \
+            ") AS i(position, number, issue_date, service_completion_date, due_date, amount, \
+             payment_terms, payment_terms_days, contractual_rate)), \
              event AS (INSERT INTO claim_events (claim_id, seq, tenant_id, kind, occurred_at, \
              actor, payload, prev_hash, hash) \
              SELECT claim.id, e.seq, claim.tenant_id, e.kind, e.occurred_at, e.actor, e.payload, \
@@ -170,6 +192,7 @@ pub async fn create_claim(
     tenant: TenantId,
     claim: &Claim,
     events: &[StoredEvent],
+    limitation_deadline: Option<NaiveDate>,
     ledger: &LedgerEntry<'_>,
 ) -> Result<(), StoreError> {
     let statement = CreateClaimStatement {
@@ -186,6 +209,9 @@ pub async fn create_claim(
         version: claim.version,
         head_hash: claim.head_hash.to_vec(),
         created_at: claim.created_at,
+        interest_regime: claim.regime.as_str().to_owned(),
+        legal_facts: crate::json::legal_facts_to_json(&claim.legal),
+        limitation_deadline,
         invoice_position: (0..claim.invoices.len() as i32).collect(),
         invoice_number: claim.invoices.iter().map(|i| i.number.clone()).collect(),
         invoice_issue_date: claim.invoices.iter().map(|i| i.issue_date).collect(),
@@ -196,6 +222,17 @@ pub async fn create_claim(
             .collect(),
         invoice_due_date: claim.invoices.iter().map(|i| i.due_date).collect(),
         invoice_amount: claim.invoices.iter().map(|i| i.amount.amount()).collect(),
+        invoice_terms: claim
+            .invoices
+            .iter()
+            .map(|i| i.payment_terms.map(|t| t.kind_str().to_owned()))
+            .collect(),
+        invoice_terms_days: claim
+            .invoices
+            .iter()
+            .map(|i| i.payment_terms.and_then(|t| t.days()).map(i32::from))
+            .collect(),
+        invoice_contractual_rate: claim.invoices.iter().map(|i| i.contractual_rate).collect(),
         event_seq: events.iter().map(|e| e.seq).collect(),
         event_kind: events.iter().map(|e| e.kind.clone()).collect(),
         event_occurred_at: events.iter().map(|e| e.occurred_at).collect(),

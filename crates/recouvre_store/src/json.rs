@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use recouvre_domain::identifiers::{CountryCode, PostalCode};
+use recouvre_domain::statement::{
+    FormalNoticeDelivery, Interruption, InterruptionCause, Judgment, LegalFacts, RecoveryCost,
+};
 use recouvre_domain::{Address, Closure, ClosureKind, Currency, Dispute, Money, Promise};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -141,4 +144,129 @@ pub(crate) fn closure_from_json(v: Value) -> Result<Closure, StoreError> {
 
 pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
+struct LegalFactsJson {
+    formal_notice: Option<FormalNoticeJson>,
+    interest_start: Option<NaiveDate>,
+    judgment: Option<JudgmentJson>,
+    interruptions: Vec<InterruptionJson>,
+    recovery_costs: Vec<RecoveryCostJson>,
+    compound_interest: bool,
+    interest_frozen_from: Option<NaiveDate>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FormalNoticeJson {
+    sent_on: NaiveDate,
+    received_on: NaiveDate,
+    tracking_number: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct JudgmentJson {
+    pronounced_on: NaiveDate,
+    enforceable_on: Option<NaiveDate>,
+    court: String,
+    reference: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct InterruptionJson {
+    on: NaiveDate,
+    cause: String,
+    note: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RecoveryCostJson {
+    invoice_number: String,
+    amount: String,
+    incurred_on: NaiveDate,
+    proof: String,
+}
+
+pub(crate) fn legal_facts_to_json(f: &LegalFacts) -> Value {
+    serde_json::to_value(LegalFactsJson {
+        formal_notice: f.formal_notice.as_ref().map(|n| FormalNoticeJson {
+            sent_on: n.sent_on,
+            received_on: n.received_on,
+            tracking_number: n.tracking_number.clone(),
+        }),
+        interest_start: f.interest_start,
+        judgment: f.judgment.as_ref().map(|j| JudgmentJson {
+            pronounced_on: j.pronounced_on,
+            enforceable_on: j.enforceable_on,
+            court: j.court.clone(),
+            reference: j.reference.clone(),
+        }),
+        interruptions: f
+            .interruptions
+            .iter()
+            .map(|i| InterruptionJson {
+                on: i.on,
+                cause: i.cause.as_str().to_owned(),
+                note: i.note.clone(),
+            })
+            .collect(),
+        recovery_costs: f
+            .recovery_costs
+            .iter()
+            .map(|c| RecoveryCostJson {
+                invoice_number: c.invoice_number.clone(),
+                amount: c.amount.to_string(),
+                incurred_on: c.incurred_on,
+                proof: c.proof.clone(),
+            })
+            .collect(),
+        compound_interest: f.compound_interest,
+        interest_frozen_from: f.interest_frozen_from,
+    })
+    .unwrap_or(Value::Null)
+}
+
+pub(crate) fn legal_facts_from_json(v: Value) -> Result<LegalFacts, StoreError> {
+    let f: LegalFactsJson = serde_json::from_value(v).map_err(corrupt)?;
+    Ok(LegalFacts {
+        formal_notice: f.formal_notice.map(|n| FormalNoticeDelivery {
+            sent_on: n.sent_on,
+            received_on: n.received_on,
+            tracking_number: n.tracking_number,
+        }),
+        interest_start: f.interest_start,
+        judgment: f.judgment.map(|j| Judgment {
+            pronounced_on: j.pronounced_on,
+            enforceable_on: j.enforceable_on,
+            court: j.court,
+            reference: j.reference,
+        }),
+        interruptions: f
+            .interruptions
+            .into_iter()
+            .map(|i| {
+                Ok(Interruption {
+                    on: i.on,
+                    cause: InterruptionCause::parse(&i.cause)
+                        .ok_or_else(|| StoreError::Corrupt(format!("interruption {}", i.cause)))?,
+                    note: i.note,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?,
+        recovery_costs: f
+            .recovery_costs
+            .into_iter()
+            .map(|c| {
+                Ok(RecoveryCost {
+                    invoice_number: c.invoice_number,
+                    amount: c.amount.parse().map_err(corrupt)?,
+                    incurred_on: c.incurred_on,
+                    proof: c.proof,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?,
+        compound_interest: f.compound_interest,
+        interest_frozen_from: f.interest_frozen_from,
+    })
 }

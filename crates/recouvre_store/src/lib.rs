@@ -1,6 +1,7 @@
 //! PostgreSQL persistence for Recouvre.
 //!
-//! Invariants: every query filters on the caller's tenant; Diesel errors are classified into
+//! Invariants: every query filters on the caller's tenant (the reference rates of `rates` are
+//! the law's figures, shared by all); Diesel errors are classified into
 //! [`StoreError`] here and nowhere else; rows are parsed into domain values at this boundary
 //! (`TryFrom<Row>`), so a hand-edited row surfaces as [`StoreError::Corrupt`], never a panic.
 //! Functions take a connection: the caller (the app layer) owns the transaction.
@@ -14,6 +15,7 @@ mod json;
 mod migrate;
 pub mod parties;
 mod pool;
+pub mod rates;
 pub mod schema;
 
 pub use error::StoreError;

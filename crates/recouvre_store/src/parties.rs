@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use recouvre_domain::identifiers::{Bic, Email, Iban, Phone, Siren, Siret, VatNumber};
+use recouvre_domain::terms::EndOfMonthMethod;
 use recouvre_domain::{Creditor, CreditorId, Debtor, DebtorId, DebtorKind, Language, TenantId};
 use serde_json::Value;
 use uuid::Uuid;
@@ -31,6 +32,8 @@ struct CreditorRow {
     contact_email: Option<String>,
     contact_phone: Option<String>,
     agency_client: bool,
+    natural_person: bool,
+    end_of_month_method: String,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -59,6 +62,8 @@ impl CreditorRow {
             contact_email: c.contact_email.as_ref().map(|v| v.as_str().to_owned()),
             contact_phone: c.contact_phone.as_ref().map(|v| v.as_str().to_owned()),
             agency_client: c.agency_client,
+            natural_person: c.natural_person,
+            end_of_month_method: c.end_of_month_method.as_str().to_owned(),
             version: c.version,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -82,6 +87,10 @@ impl TryFrom<CreditorRow> for Creditor {
             contact_email: opt(r.contact_email, Email::parse)?,
             contact_phone: opt(r.contact_phone, Phone::parse)?,
             agency_client: r.agency_client,
+            natural_person: r.natural_person,
+            end_of_month_method: EndOfMonthMethod::parse(&r.end_of_month_method).ok_or_else(
+                || StoreError::Corrupt(format!("end-of-month method {}", r.end_of_month_method)),
+            )?,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -326,4 +335,42 @@ pub async fn debtor_has_claims(
     ))
     .get_result(conn)
     .await?)
+}
+
+/// What a new claim needs to know of its parties, the two SELECTs pipelined: the creditor's
+/// status and counting method, and the debtor's kind. `None` when not in the tenant.
+pub async fn claim_parties(
+    conn: &mut Conn,
+    tenant: TenantId,
+    creditor: CreditorId,
+    debtor: DebtorId,
+) -> Result<(Option<(bool, EndOfMonthMethod)>, Option<DebtorKind>), StoreError> {
+    let shared: &Conn = conn;
+    let creditor = creditors::table
+        .filter(creditors::tenant_id.eq(tenant.0))
+        .filter(creditors::id.eq(creditor.0))
+        .select((creditors::natural_person, creditors::end_of_month_method))
+        .first::<(bool, String)>(&mut &*shared);
+    let debtor = debtors::table
+        .filter(debtors::tenant_id.eq(tenant.0))
+        .filter(debtors::id.eq(debtor.0))
+        .select(debtors::kind)
+        .first::<String>(&mut &*shared);
+    let (creditor, debtor) = futures::join!(creditor, debtor);
+    let creditor = match creditor.optional()? {
+        Some((natural, method)) => Some((
+            natural,
+            EndOfMonthMethod::parse(&method)
+                .ok_or_else(|| StoreError::Corrupt(format!("end-of-month method {method}")))?,
+        )),
+        None => None,
+    };
+    let debtor = match debtor.optional()? {
+        Some(kind) => Some(
+            DebtorKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("debtor kind {kind}")))?,
+        ),
+        None => None,
+    };
+    Ok((creditor, debtor))
 }

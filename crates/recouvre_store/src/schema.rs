@@ -36,6 +36,8 @@ diesel::table! {
         contact_email -> Nullable<Text>,
         contact_phone -> Nullable<Text>,
         agency_client -> Bool,
+        natural_person -> Bool,
+        end_of_month_method -> Text,
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -80,6 +82,9 @@ diesel::table! {
         head_hash -> Bytea,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        interest_regime -> Text,
+        legal_facts -> Jsonb,
+        limitation_deadline -> Nullable<Date>,
     }
 }
 
@@ -93,6 +98,9 @@ diesel::table! {
         service_completion_date -> Nullable<Date>,
         due_date -> Date,
         amount -> Numeric,
+        payment_terms -> Nullable<Text>,
+        payment_terms_days -> Nullable<Int4>,
+        contractual_rate -> Nullable<Numeric>,
     }
 }
 
@@ -106,6 +114,8 @@ diesel::table! {
         method -> Text,
         reference -> Text,
         recorded_at -> Timestamptz,
+        invoice_number -> Nullable<Text>,
+        recorded_seq -> Int8,
     }
 }
 
@@ -131,6 +141,26 @@ diesel::table! {
         request_hash -> Bytea,
         response -> Nullable<Bytea>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ecb_rates (effective_date) {
+        effective_date -> Date,
+        rate -> Numeric,
+        source -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    legal_interest_rates (year, half) {
+        year -> Int4,
+        half -> Int4,
+        individual_rate -> Numeric,
+        other_rate -> Numeric,
+        source -> Text,
+        recorded_at -> Timestamptz,
     }
 }
 

@@ -1,0 +1,151 @@
+"""A channel to a Recouvre deployment with its API key, and the stubs of every service."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Callable, NamedTuple, Sequence
+
+import grpc
+from grpc_health.v1 import health_pb2_grpc
+from recouvre.v1 import access_pb2_grpc, claims_pb2_grpc, parties_pb2_grpc
+
+#: The deadline given to a call that sets none (seconds).
+DEFAULT_TIMEOUT = 30.0
+
+class _CallDetails(NamedTuple):
+    method: str
+    timeout: float | None
+    metadata: Any
+    credentials: grpc.CallCredentials | None
+    wait_for_ready: bool | None
+    compression: grpc.Compression | None
+
+
+class _ClientCallDetails(_CallDetails, grpc.ClientCallDetails):
+    """`grpc.ClientCallDetails` with values (the grpc package only defines the interface)."""
+
+
+class BearerAuth(
+    grpc.UnaryUnaryClientInterceptor,
+    grpc.UnaryStreamClientInterceptor,
+    grpc.StreamUnaryClientInterceptor,
+    grpc.StreamStreamClientInterceptor,
+):
+    """Adds `authorization: Bearer <api key>` to every call, and a default deadline.
+
+    An interceptor rather than call credentials: gRPC refuses call credentials on a plaintext
+    channel, and a local or in-cluster deployment is often plaintext.
+    """
+
+    def __init__(self, api_key: str | None, timeout: float | None = DEFAULT_TIMEOUT) -> None:
+        self._header = ("authorization", f"Bearer {api_key}") if api_key else None
+        self._timeout = timeout
+
+    def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
+        metadata = list(details.metadata or [])
+        if self._header and not any(k == "authorization" for k, _ in metadata):
+            metadata.append(self._header)
+        return _ClientCallDetails(
+            method=details.method,
+            timeout=details.timeout if details.timeout is not None else self._timeout,
+            metadata=metadata,
+            credentials=details.credentials,
+            wait_for_ready=getattr(details, "wait_for_ready", None),
+            compression=getattr(details, "compression", None),
+        )
+
+    def intercept_unary_unary(
+        self, continuation: Callable[..., Any], details: grpc.ClientCallDetails, request: Any
+    ) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(
+        self, continuation: Callable[..., Any], details: grpc.ClientCallDetails, request: Any
+    ) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_stream_unary(
+        self, continuation: Callable[..., Any], details: grpc.ClientCallDetails, requests: Any
+    ) -> Any:
+        return continuation(self._details(details), requests)
+
+    def intercept_stream_stream(
+        self, continuation: Callable[..., Any], details: grpc.ClientCallDetails, requests: Any
+    ) -> Any:
+        return continuation(self._details(details), requests)
+
+
+@dataclass
+class Client:
+    """A channel to one deployment and a stub per service. Close it (or use `with`)."""
+
+    channel: grpc.Channel
+    claims: claims_pb2_grpc.ClaimServiceStub
+    creditors: parties_pb2_grpc.CreditorServiceStub
+    debtors: parties_pb2_grpc.DebtorServiceStub
+    api_keys: access_pb2_grpc.ApiKeyServiceStub
+    health: health_pb2_grpc.HealthStub
+
+    def close(self) -> None:
+        self.channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def parse_address(addr: str, tls: bool = False) -> tuple[str, bool]:
+    """`host:port` and whether to use TLS: `https://` turns TLS on, `http://` leaves it off."""
+    if addr.startswith("https://"):
+        return addr.removeprefix("https://").rstrip("/"), True
+    if addr.startswith("http://"):
+        return addr.removeprefix("http://").rstrip("/"), tls
+    return addr.rstrip("/"), tls
+
+
+def connect(
+    addr: str,
+    api_key: str | None,
+    tls: bool = False,
+    *,
+    root_certificates: bytes | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    options: Sequence[tuple[str, Any]] = (),
+) -> Client:
+    """Opens a channel to `addr` ("host:port", or an http:// / https:// URL) that sends
+    `api_key` as a bearer token on every call (None: no key, e.g. for health checks).
+
+    With `tls` (or an https:// address) the server certificate is checked against
+    `root_certificates` (PEM), or the system's roots when None. `timeout` is the deadline of
+    a call that sets none.
+    """
+    target, use_tls = parse_address(addr, tls)
+    if use_tls:
+        credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+        channel = grpc.secure_channel(target, credentials, options=list(options))
+    else:
+        channel = grpc.insecure_channel(target, options=list(options))
+    channel = grpc.intercept_channel(channel, BearerAuth(api_key, timeout))
+    return Client(
+        channel=channel,
+        claims=claims_pb2_grpc.ClaimServiceStub(channel),
+        creditors=parties_pb2_grpc.CreditorServiceStub(channel),
+        debtors=parties_pb2_grpc.DebtorServiceStub(channel),
+        api_keys=access_pb2_grpc.ApiKeyServiceStub(channel),
+        health=health_pb2_grpc.HealthStub(channel),
+    )
+
+
+def new_request_id() -> str:
+    """A fresh `request_id` for a mutation. Keep it to retry: a retry with the same id returns
+    the first answer and never applies twice."""
+    return str(uuid.uuid4())
