@@ -1,10 +1,7 @@
-ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
-ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('agent', 'legal', 'admin'));
 -- Operator keys cannot exist without the role.
 DELETE FROM api_keys WHERE role = 'operator';
 ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
-ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check
-    CHECK (role IN ('agent', 'legal', 'admin'));
+ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('agent', 'legal', 'admin'));
 ALTER TABLE payments DROP COLUMN invoice_number, DROP COLUMN recorded_seq;
 ALTER TABLE invoices DROP COLUMN payment_terms, DROP COLUMN payment_terms_days,
     DROP COLUMN contractual_rate;

@@ -96,12 +96,6 @@ ALTER TABLE payments
     ADD COLUMN invoice_number text,
     ADD COLUMN recorded_seq bigint NOT NULL DEFAULT 0;
 
--- The operator role: also sets the reference rates every tenant shares (RateService,
--- `recouvre admin create-api-key --role operator`).
-ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
-ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check
-    CHECK (role IN ('agent', 'legal', 'admin', 'operator'));
-
 -- Operators set the reference rates every tenant shares; their keys come from the command line.
 ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
 ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check

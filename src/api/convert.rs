@@ -995,10 +995,7 @@ pub fn claim_pb(c: &Claim, valuation: &Valuation, now: Now) -> pb::Claim {
                 due_date: Some(date_pb(i.due_date)),
                 amount: Some(money_pb(i.amount)),
                 payment_terms: i.payment_terms.map(payment_terms_pb),
-                contractual_rate: i
-                    .contractual_rate
-                    .map(|r| r.normalize().to_string())
-                    .unwrap_or_default(),
+                contractual_rate: i.contractual_rate.map(percent_str).unwrap_or_default(),
             })
             .collect(),
         state: state_pb(c.state) as i32,
@@ -1115,6 +1112,15 @@ fn payment_terms_pb(t: PaymentTerms) -> pb::PaymentTerms {
         kind: kind as i32,
         days: t.days().map(i32::from).unwrap_or_default(),
     }
+}
+
+/// A rate in percent with at least two decimals, as statements print them ("14.00", "2.125").
+pub fn percent_str(rate: Decimal) -> String {
+    let mut r = rate.normalize();
+    if r.scale() < 2 {
+        r.rescale(2);
+    }
+    r.to_string()
 }
 
 /// An engine amount (already at the currency's precision) on the wire.
@@ -1245,6 +1251,22 @@ fn note_pb(n: &StatementNote, currency: Currency) -> pb::StatementNote {
             ),
             None,
         ),
+        StatementNote::DueDateFromInvoiceDate { invoice } => (
+            "DUE_DATE_FROM_INVOICE_DATE",
+            "Default terms with no service-completion or delivery date: the 30 days were \
+             counted from the invoice date (C. com. L441-10 I counts from receipt or \
+             performance)."
+                .to_owned(),
+            Some(invoice.clone()),
+        ),
+        StatementNote::AgreedTermsAboveLegalCap { invoice, days } => (
+            "AGREED_TERMS_ABOVE_LEGAL_CAP",
+            format!(
+                "Agreed terms of {days} days exceed the 60 days C. com. L441-10 I allows \
+                 between professionals: the debt falls due as agreed, the clause is to review."
+            ),
+            Some(invoice.clone()),
+        ),
         StatementNote::InterestFrozen { from } => (
             "INTEREST_FROZEN",
             format!("Interest stops accruing after {from}."),
@@ -1292,17 +1314,15 @@ pub fn statement_pb(claim: ClaimId, s: &Statement) -> pb::Statement {
                         last_day: Some(date_pb(g.last_day)),
                         days: g.days,
                         base: m(g.base),
-                        rate: g.rate.normalize().to_string(),
+                        rate: percent_str(g.rate),
                         basis: g.basis.as_str().to_owned(),
                         legal_basis: g.basis.citation().to_owned(),
                         ecb_rate: match g.basis {
-                            InterestBasis::EcbPlusTen { ecb } => ecb.normalize().to_string(),
+                            InterestBasis::EcbPlusTen { ecb } => percent_str(ecb),
                             _ => String::new(),
                         },
                         floor_rate: match g.basis {
-                            InterestBasis::ContractualRate { floor: Some(f) } => {
-                                f.normalize().to_string()
-                            }
+                            InterestBasis::ContractualRate { floor: Some(f) } => percent_str(f),
                             _ => String::new(),
                         },
                         below_floor: g.basis.below_floor(g.rate),
@@ -1541,7 +1561,7 @@ pub fn legal_rate(r: Option<&pb::LegalInterestRate>) -> Result<LegalRate, AppErr
 pub fn ecb_rate_pb(r: &EcbRate) -> pb::EcbRate {
     pb::EcbRate {
         effective_date: Some(date_pb(r.effective)),
-        rate: r.rate.normalize().to_string(),
+        rate: percent_str(r.rate),
         source: r.source.clone(),
     }
 }
@@ -1550,8 +1570,8 @@ pub fn ecb_rate_pb(r: &EcbRate) -> pb::EcbRate {
 pub fn legal_rate_pb(r: &LegalRate) -> pb::LegalInterestRate {
     pb::LegalInterestRate {
         semester: r.semester.to_string(),
-        individual_rate: r.individual.normalize().to_string(),
-        other_rate: r.other.normalize().to_string(),
+        individual_rate: percent_str(r.individual),
+        other_rate: percent_str(r.other),
         source: r.source.clone(),
     }
 }

@@ -444,8 +444,8 @@ async fn b2b_statement_splits_penalties_per_semester_at_the_ecb_reference_plus_t
             ecb_segment(
                 (date(2023, 11, 16), date(2023, 12, 31), 46),
                 "1000.00",
-                "14",
-                "4",
+                "14.00",
+                "4.00",
                 "2023-S2",
                 "17.64"
             ),
@@ -454,8 +454,8 @@ async fn b2b_statement_splits_penalties_per_semester_at_the_ecb_reference_plus_t
             ecb_segment(
                 (date(2024, 1, 1), date(2024, 6, 30), 182),
                 "1000.00",
-                "14.5",
-                "4.5",
+                "14.50",
+                "4.50",
                 "2024-S1",
                 "72.30"
             ),
@@ -556,8 +556,8 @@ async fn conventions_count_the_start_day_or_divide_leap_years_by_366() {
         ecb_segment(
             (date(2023, 11, 15), date(2023, 12, 31), 47),
             "1000.00",
-            "14",
-            "4",
+            "14.00",
+            "4.00",
             "2023-S2",
             "18.03"
         )
@@ -665,8 +665,8 @@ async fn a_contractual_rate_below_three_times_the_legal_rate_is_applied_and_flag
     );
     high.contractual_rate = "18.0".into();
     let claim = b2b_claim(&app, vec![low, high]).await;
-    assert_eq!(claim.invoices[0].contractual_rate, "10");
-    assert_eq!(claim.invoices[1].contractual_rate, "18");
+    assert_eq!(claim.invoices[0].contractual_rate, "10.00");
+    assert_eq!(claim.invoices[1].contractual_rate, "18.00");
 
     let s = statement(&app, &claim.id, date(2024, 6, 30)).await;
     let span = (date(2024, 2, 1), date(2024, 6, 30), 151); // 29 + 31 + 30 + 31 + 30
@@ -687,12 +687,12 @@ async fn a_contractual_rate_below_three_times_the_legal_rate_is_applied_and_flag
     // 1000 × 10 × 151 / 36500 = 41.3698… → 41.37
     assert_eq!(
         s.invoices[0].segments,
-        vec![contractual("10", true, "41.37")]
+        vec![contractual("10.00", true, "41.37")]
     );
     // 1000 × 18 × 151 / 36500 = 74.4657… → 74.47
     assert_eq!(
         s.invoices[1].segments,
-        vec![contractual("18", false, "74.47")]
+        vec![contractual("18.00", false, "74.47")]
     );
     let [note] = s.notes.as_slice() else {
         panic!("one note: {:?}", s.notes)
@@ -1333,8 +1333,8 @@ async fn statements_needing_an_unpublished_semester_are_refused_until_an_operato
         row,
         pb::LegalInterestRate {
             semester: "2026-S2".into(),
-            individual_rate: "6.5".into(),
-            other_rate: "2.5".into(),
+            individual_rate: "6.50".into(),
+            other_rate: "2.50".into(),
             source: legal_source.into(),
         }
     );
@@ -1347,7 +1347,7 @@ async fn statements_needing_an_unpublished_semester_are_refused_until_an_operato
         s.invoices[0].segments,
         vec![legal_segment(
             (date(2026, 9, 16), date(2026, 11, 20), 66),
-            "2.5",
+            "2.50",
             "2026-S2",
             "4.52"
         )]
@@ -1513,7 +1513,7 @@ async fn a_retried_set_rate_returns_the_first_result_and_applies_once() {
         .filter(|r| r.effective_date == Some(date(2026, 7, 1)))
         .collect();
     assert_eq!(july.len(), 1);
-    assert_eq!(july[0].rate, "2.4", "the retry must not apply again");
+    assert_eq!(july[0].rate, "2.40", "the retry must not apply again");
     // The same id with other content is refused.
     let r = rates
         .set_ecb_rate(pb::SetEcbRateRequest {
@@ -2010,6 +2010,38 @@ async fn payment_terms_give_the_due_date_by_the_creditors_method() {
     assert_eq!(s.invoices[0].due_date, Some(date(2025, 5, 25)));
     assert_eq!(s.invoices[0].interest_from, Some(date(2025, 5, 25)));
     assert_eq!(s.invoices[1].interest_from, Some(date(2025, 5, 1)));
+    // Within the rules: the only note is F-N's limitation, for lack of a completion date.
+    let codes: Vec<&str> = s.notes.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes, ["LIMITATION_FROM_INVOICE_DATE"]);
+
+    // 75 agreed days between professionals exceed L441-10 I's 60; default terms with no
+    // completion date count from the invoice date: both apply, and both are flagged.
+    let claim = create(
+        &app,
+        &default_method,
+        &debtor,
+        vec![
+            with_terms("F-75", date(2025, 4, 10), None, Kind::NetDays, 75),
+            with_terms("F-30", date(2025, 4, 5), None, Kind::Default30Days, 0),
+        ],
+    )
+    .await;
+    assert_eq!(claim.invoices[0].due_date, Some(date(2025, 6, 24)));
+    assert_eq!(claim.invoices[1].due_date, Some(date(2025, 5, 5)));
+    let s = statement(&app, &claim.id, date(2025, 6, 30)).await;
+    let codes: Vec<(&str, &str)> = s
+        .notes
+        .iter()
+        .map(|n| (n.code.as_str(), n.invoice_number.as_str()))
+        .collect();
+    assert!(
+        codes.contains(&("AGREED_TERMS_ABOVE_LEGAL_CAP", "F-75")),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("DUE_DATE_FROM_INVOICE_DATE", "F-30")),
+        "{codes:?}"
+    );
 
     // Both a due date and terms, or terms without a kind, are refused on their field.
     let mut both = eom("F-1");

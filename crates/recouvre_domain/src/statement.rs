@@ -13,6 +13,7 @@ use crate::claim::{Invoice, Payment};
 use crate::ids::PaymentId;
 use crate::money::Currency;
 use crate::rates::{LegalRateCategory, RateError, RateTable, Semester};
+use crate::terms::{MAX_AGREED_DAYS, PaymentTerms};
 
 /// The fixed recovery indemnity between professionals, in euros (C. com. D441-5).
 pub const FIXED_INDEMNITY_EUR: Decimal = Decimal::from_parts(40, 0, 0, false, 0);
@@ -488,6 +489,18 @@ pub enum StatementNote {
         payment_id: PaymentId,
         /// The excess.
         amount: Decimal,
+    },
+    /// Default 30-day terms counted from the invoice date for lack of a completion date.
+    DueDateFromInvoiceDate {
+        /// The invoice.
+        invoice: String,
+    },
+    /// Agreed terms beyond the 60 days L441-10 I allows between professionals.
+    AgreedTermsAboveLegalCap {
+        /// The invoice.
+        invoice: String,
+        /// The agreed days.
+        days: u16,
     },
     /// Interest stopped accruing on this date (over-indebtedness).
     InterestFrozen {
@@ -1074,6 +1087,24 @@ pub fn statement(
     };
     if let Some(from) = engine.frozen_from {
         engine.notes.push(StatementNote::InterestFrozen { from });
+    }
+    for invoice in input.invoices {
+        match invoice.payment_terms {
+            Some(PaymentTerms::Default30) if invoice.service_completion_date.is_none() => {
+                engine.notes.push(StatementNote::DueDateFromInvoiceDate {
+                    invoice: invoice.number.clone(),
+                });
+            }
+            Some(PaymentTerms::Net(days))
+                if days > MAX_AGREED_DAYS && input.regime == InterestRegime::Commercial =>
+            {
+                engine.notes.push(StatementNote::AgreedTermsAboveLegalCap {
+                    invoice: invoice.number.clone(),
+                    days,
+                });
+            }
+            _ => {}
+        }
     }
     let mut runs: Vec<Running<'_>> = input
         .invoices
