@@ -2191,3 +2191,90 @@ async fn the_legal_role_reads_statements_and_rates_but_records_nothing() {
     }
     assert_eq!(get(&app, &claim.id).await.event_count, 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Compound interest (C. civ. 1343-2).
+
+#[tokio::test]
+async fn compound_interest_only_when_the_claim_says_the_contract_provides_it() {
+    let app = TestApp::spawn().await;
+    let creditor = app.creditor(&app.admin).await;
+    let debtor = app.debtor(&app.agent).await;
+    let make = |compound: bool| pb::CreateClaimRequest {
+        request_id: new_request_id(),
+        claim: Some(pb::Claim {
+            creditor_id: creditor.id.clone(),
+            debtor_id: debtor.id.clone(),
+            external_reference: new_request_id(),
+            currency_code: "EUR".into(),
+            invoices: vec![invoice(
+                "F-C",
+                date(2023, 12, 1),
+                Some(date(2023, 11, 30)),
+                date(2023, 12, 31),
+                "10000.00",
+            )],
+            compound_interest: compound,
+            ..Default::default()
+        }),
+    };
+    let compound = app
+        .claims(&app.agent)
+        .create_claim(make(true))
+        .await
+        .expect("create")
+        .into_inner();
+    assert!(compound.compound_interest);
+    let simple = app
+        .claims(&app.agent)
+        .create_claim(make(false))
+        .await
+        .expect("create")
+        .into_inner();
+
+    // 2024-S1: 10000 × 14.50 × 182 / 36500 = 723.0137 → 723.01
+    // 2024-S2: 10000 × 14.25 × 184 / 36500 = 718.3562 → 718.36
+    // A year of interest on 2024-12-31 (1441.37) is added to the base:
+    // 2025-S1: 11441.37 × 13.15 × 181 / 36500 = 746.0870 → 746.09 (simple: 652.10).
+    let s = statement(&app, &compound.id, date(2025, 6, 30)).await;
+    let inv = &s.invoices[0];
+    assert_eq!(
+        inv.capitalisations,
+        vec![pb::Capitalisation {
+            date: Some(date(2024, 12, 31)),
+            amount: money("1441.37"),
+        }]
+    );
+    let amounts: Vec<(&str, &str)> = inv
+        .segments
+        .iter()
+        .map(|g| {
+            (
+                g.base.as_ref().map_or("", |m| m.amount.as_str()),
+                g.amount.as_ref().map_or("", |m| m.amount.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        amounts,
+        [
+            ("10000.00", "723.01"),
+            ("10000.00", "718.36"),
+            ("11441.37", "746.09")
+        ]
+    );
+    assert_eq!(inv.interest, money("2187.46"));
+    // 10000 + 2187.46 + 40
+    assert_eq!(
+        s.totals.as_ref().and_then(|t| t.owed.clone()),
+        money("12227.46")
+    );
+
+    let s = statement(&app, &simple.id, date(2025, 6, 30)).await;
+    assert!(s.invoices[0].capitalisations.is_empty());
+    assert_eq!(
+        s.invoices[0].segments[2].amount,
+        money("652.10"),
+        "without the clause the base stays the principal"
+    );
+}
