@@ -33,6 +33,7 @@ from recouvre_client.errors import (  # noqa: E402
     error_details,
 )
 from recouvre_client.money import (  # noqa: E402
+    add_years,
     amount_of,
     amount_string,
     date,
@@ -51,6 +52,7 @@ __all__ = [
     "PreconditionViolation",
     "ResourceInfo",
     "access_pb2",
+    "add_years",
     "amount_of",
     "amount_string",
     "claims_pb2",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from dataclasses import dataclass
 from types import TracebackType
@@ -9,7 +10,9 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import grpc
 from grpc_health.v1 import health_pb2_grpc
-from recouvre.v1 import access_pb2_grpc, claims_pb2_grpc, parties_pb2_grpc
+from recouvre.v1 import access_pb2_grpc, claims_pb2, claims_pb2_grpc, parties_pb2_grpc
+
+from recouvre_client.money import date
 
 #: The deadline given to a call that sets none (seconds).
 DEFAULT_TIMEOUT = 30.0
@@ -87,6 +90,31 @@ class Client:
     debtors: parties_pb2_grpc.DebtorServiceStub
     api_keys: access_pb2_grpc.ApiKeyServiceStub
     health: health_pb2_grpc.HealthStub
+    #: The reference rates (ECB, legal interest): any role reads, `operator` sets.
+    rates: claims_pb2_grpc.RateServiceStub
+
+    def statement(
+        self,
+        claim_id: str,
+        as_of: datetime.date | None = None,
+        *,
+        day_count: claims_pb2.DayCount = claims_pb2.DAY_COUNT_UNSPECIFIED,
+        count_start_day: bool = False,
+    ) -> claims_pb2.Statement:
+        """The claim's statement of account (décompte) as of `as_of` (None: today in France,
+        as the server counts it), with the default counting conventions unless told.
+
+        Raises `grpc.RpcError` like any call: FAILED_PRECONDITION `RATE_NOT_PUBLISHED` (see
+        `error_details(e).metadata["semester"]` and `["table"]`) when a rate it needs is
+        missing."""
+        request = claims_pb2.GetStatementRequest(claim_id=claim_id)
+        if as_of is not None:
+            request.as_of.CopyFrom(date(as_of))
+        if day_count != claims_pb2.DAY_COUNT_UNSPECIFIED or count_start_day:
+            request.conventions.CopyFrom(
+                claims_pb2.StatementConventions(day_count=day_count, count_start_day=count_start_day)
+            )
+        return self.claims.GetStatement(request)
 
     def close(self) -> None:
         self.channel.close()
@@ -142,6 +170,7 @@ def connect(
         debtors=parties_pb2_grpc.DebtorServiceStub(channel),
         api_keys=access_pb2_grpc.ApiKeyServiceStub(channel),
         health=health_pb2_grpc.HealthStub(channel),
+        rates=claims_pb2_grpc.RateServiceStub(channel),
     )
 
 

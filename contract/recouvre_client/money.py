@@ -105,3 +105,13 @@ def date(value: datetime.date) -> date_pb2.Date:
 def from_date(value: date_pb2.Date) -> datetime.date:
     """A `datetime.date` from a full `google.type.Date`."""
     return datetime.date(value.year, value.month, value.day)
+
+
+def add_years(value: datetime.date, years: int) -> datetime.date:
+    """`value` plus `years` calendar years, as the server counts limitation periods: the same
+    day of the same month (CPC 641), 29 February giving 28 February in a year without it."""
+    year = value.year + years
+    try:
+        return value.replace(year=year)
+    except ValueError:  # 29 February into a common year
+        return value.replace(year=year, day=28)

@@ -140,6 +140,24 @@ def business_debtor_message() -> parties_pb2.Debtor:
     )
 
 
+def consumer_debtor_message() -> parties_pb2.Debtor:
+    """A natural person not acting professionally: claims on them take the consumer regime
+    (legal interest from the formal notice's receipt, no indemnity, 2-year limitation)."""
+    return parties_pb2.Debtor(
+        kind=parties_pb2.DEBTOR_KIND_CONSUMER,
+        given_name="Marie",
+        family_name=unique("Martin"),
+        addresses=[
+            common_pb2.PostalAddress(
+                address_lines=["8 rue des Lilas"],
+                postal_code="33000",
+                locality="Bordeaux",
+                region_code="FR",
+            )
+        ],
+    )
+
+
 def create_creditor(client: Client) -> parties_pb2.Creditor:
     return client.creditors.CreateCreditor(
         parties_pb2.CreateCreditorRequest(
@@ -152,6 +170,49 @@ def create_debtor(client: Client) -> parties_pb2.Debtor:
     return client.debtors.CreateDebtor(
         parties_pb2.CreateDebtorRequest(
             request_id=new_request_id(), debtor=business_debtor_message()
+        )
+    )
+
+
+def create_consumer_debtor(client: Client) -> parties_pb2.Debtor:
+    return client.debtors.CreateDebtor(
+        parties_pb2.CreateDebtorRequest(
+            request_id=new_request_id(), debtor=consumer_debtor_message()
+        )
+    )
+
+
+def dated_invoice(
+    number: str,
+    amount: str,
+    issued: datetime.date,
+    due: datetime.date,
+    completed: datetime.date | None = None,
+) -> claims_pb2.Invoice:
+    """An invoice with explicit dates (service completed on `completed`, else on `issued`)."""
+    return claims_pb2.Invoice(
+        number=number,
+        issue_date=date(issued),
+        service_completion_date=date(completed or issued),
+        due_date=date(due),
+        amount=money(amount),
+    )
+
+
+def create_claim_of(
+    client: Client, creditor_id: str, debtor_id: str, invoices: Iterable[claims_pb2.Invoice]
+) -> claims_pb2.Claim:
+    """A claim on exactly these invoices."""
+    return client.claims.CreateClaim(
+        claims_pb2.CreateClaimRequest(
+            request_id=new_request_id(),
+            claim=claims_pb2.Claim(
+                creditor_id=creditor_id,
+                debtor_id=debtor_id,
+                external_reference=unique("contract"),
+                currency_code="EUR",
+                invoices=list(invoices),
+            ),
         )
     )
 

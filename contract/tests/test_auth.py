@@ -136,3 +136,62 @@ def test_roles_decide_the_methods(
     ):
         error = expect_refusal(call, Code.PERMISSION_DENIED, "PERMISSION_DENIED")
         assert error.metadata == {"required_role": "admin"}
+
+
+@reaches("PERMISSION_DENIED")
+def test_reference_rates_are_set_by_operators_only(
+    client: Client, as_role: Callable[[str], Client]
+) -> None:
+    """Every tenant shares the rates: tenant keys, admin included, read them and set none."""
+    table = client.rates.ListRates(claims_pb2.ListRatesRequest())
+    assert table.ecb_rates and table.legal_interest_rates
+    assert as_role("legal").rates.ListRates(claims_pb2.ListRatesRequest()) == table
+    # Rows the table already holds, sent back as they are: had a refusal been missing, no
+    # figure of the deployment under test would change.
+    ecb, legal = table.ecb_rates[-1], table.legal_interest_rates[-1]
+    for caller in (client, as_role("agent"), as_role("legal")):
+        for call in (
+            lambda: caller.rates.SetEcbRate(
+                claims_pb2.SetEcbRateRequest(request_id=new_request_id(), rate=ecb)
+            ),
+            lambda: caller.rates.SetLegalInterestRate(
+                claims_pb2.SetLegalInterestRateRequest(request_id=new_request_id(), rate=legal)
+            ),
+        ):
+            error = expect_refusal(call, Code.PERMISSION_DENIED, "PERMISSION_DENIED")
+            assert error.metadata == {"required_role": "operator"}
+    assert client.rates.ListRates(claims_pb2.ListRatesRequest()) == table
+
+
+@reaches("PERMISSION_DENIED")
+def test_a_key_never_creates_a_stronger_one(client: Client) -> None:
+    label = unique("contract operator")
+
+    def create_operator() -> access_pb2.ApiKey:
+        key = client.api_keys.CreateApiKey(
+            access_pb2.CreateApiKeyRequest(
+                request_id=new_request_id(),
+                api_key=access_pb2.ApiKey(role=access_pb2.ROLE_OPERATOR, label=label),
+            )
+        )
+        # Never leave an operator key behind, even when the refusal is missing.
+        client.api_keys.RevokeApiKey(
+            access_pb2.RevokeApiKeyRequest(request_id=new_request_id(), id=key.id)
+        )
+        return key
+
+    error = expect_refusal(create_operator, Code.PERMISSION_DENIED, "PERMISSION_DENIED")
+    assert error.metadata == {"required_role": "operator"}
+    assert [k for k in all_api_keys(client) if k.label == label] == []
+
+    # Up to its own role, an admin creates keys.
+    admin = client.api_keys.CreateApiKey(
+        access_pb2.CreateApiKeyRequest(
+            request_id=new_request_id(),
+            api_key=access_pb2.ApiKey(role=access_pb2.ROLE_ADMIN, label=unique("contract admin")),
+        )
+    )
+    assert admin.role == access_pb2.ROLE_ADMIN and admin.token
+    client.api_keys.RevokeApiKey(
+        access_pb2.RevokeApiKeyRequest(request_id=new_request_id(), id=admin.id)
+    )

@@ -12,8 +12,11 @@ from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from recouvre_client import (
     BearerAuth,
+    add_years,
     amount_of,
     amount_string,
+    claims_pb2,
+    connect,
     date,
     error_details,
     from_date,
@@ -49,6 +52,36 @@ def test_dates_round_trip() -> None:
     assert (date(d).year, date(d).month, date(d).day) == (2026, 9, 1)
     assert from_date(date(d)) == d
     assert from_date(date(datetime.datetime(2026, 9, 1, 23, 59))) == d
+
+
+def test_add_years_keeps_the_day_of_the_month() -> None:
+    assert add_years(datetime.date(2023, 11, 23), 2) == datetime.date(2025, 11, 23)
+    assert add_years(datetime.date(2026, 11, 23), -3) == datetime.date(2023, 11, 23)
+    assert add_years(datetime.date(2024, 2, 29), 1) == datetime.date(2025, 2, 28)
+    assert add_years(datetime.date(2024, 2, 29), 4) == datetime.date(2028, 2, 29)
+
+
+def test_statement_builds_its_request() -> None:
+    sent: list[claims_pb2.GetStatementRequest] = []
+
+    class Claims:
+        def GetStatement(self, request: claims_pb2.GetStatementRequest) -> claims_pb2.Statement:
+            sent.append(request)
+            return claims_pb2.Statement(claim_id=request.claim_id)
+
+    with connect("127.0.0.1:1", None) as client:  # no call leaves: the channel stays idle
+        client.claims = Claims()  # type: ignore[assignment]
+        assert client.statement("c1").claim_id == "c1"
+        client.statement("c2", datetime.date(2025, 6, 30))
+        client.statement("c3", day_count=claims_pb2.DAY_COUNT_ACTUAL_ACTUAL, count_start_day=True)
+    today, dated, conventions = sent
+    assert not today.HasField("as_of") and not today.HasField("conventions")
+    assert from_date(dated.as_of) == datetime.date(2025, 6, 30)
+    assert not dated.HasField("conventions")
+    assert (conventions.conventions.day_count, conventions.conventions.count_start_day) == (
+        claims_pb2.DAY_COUNT_ACTUAL_ACTUAL,
+        True,
+    )
 
 
 def test_addresses() -> None:

@@ -13,6 +13,7 @@ from recouvre_client import (
     access_pb2,
     amount_of,
     claims_pb2,
+    date,
     error_details,
     new_request_id,
     parties_pb2,
@@ -21,6 +22,7 @@ from support import (
     claim_message,
     create_claim,
     creditor_message,
+    days,
     expect_refusal,
     list_all_claims,
     payment,
@@ -75,6 +77,25 @@ def test_payment_replay_returns_the_first_answer_and_applies_once(
     now = get(client, claim.id)
     assert amount_of(now.paid_total) == Decimal("200.00")
     assert now.event_count == first.event_count + 1  # the contact, no second payment
+
+
+def test_judgment_replay_returns_the_first_answer(
+    client: Client, creditor: parties_pb2.Creditor, debtor: parties_pb2.Debtor
+) -> None:
+    """A judgment is recorded once (FACT_ALREADY_RECORDED), but a retry of the request that
+    recorded it is not a second judgment: it gets the first answer."""
+    claim = create_claim(client, creditor.id, debtor.id)
+    request = claims_pb2.RecordJudgmentRequest(
+        request_id=new_request_id(),
+        claim_id=claim.id,
+        judgment=claims_pb2.Judgment(
+            judgment_date=date(days(-3)), court="Tribunal de commerce de Paris", reference=unique("RG")
+        ),
+    )
+    first = client.claims.RecordJudgment(request)
+    client.claims.RecordContact(contact(claim.id))
+    assert client.claims.RecordJudgment(request) == first
+    assert get(client, claim.id).event_count == first.event_count + 1  # the contact only
 
 
 def test_concurrent_retries_apply_once(

@@ -3,27 +3,35 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 import uuid
 
 import grpc
 import pytest
 from recouvre_client import (
     Client,
+    add_years,
     claims_pb2,
     date,
+    from_date,
     money,
     new_request_id,
     parties_pb2,
 )
 from support import (
     create_claim,
+    create_claim_of,
+    create_consumer_debtor,
     create_creditor,
+    dated_invoice,
     days,
     expect_refusal,
     invoice,
     paris_address,
     payment,
     reaches,
+    today,
     unique,
 )
 
@@ -155,6 +163,19 @@ def test_malformed_id_and_page_size_are_invalid(client: Client) -> None:
         "INVALID_ARGUMENT",
     )
     assert error.fields == ["page_size"]
+
+
+@reaches("INVALID_ARGUMENT")
+def test_payment_designating_an_unknown_invoice_is_invalid(
+    client: Client, claim: claims_pb2.Claim
+) -> None:
+    request = payment(claim.id, "10.00")
+    request.invoice_number = "F-9999"
+    error = expect_refusal(
+        lambda: client.claims.RecordPayment(request), Code.INVALID_ARGUMENT, "INVALID_ARGUMENT"
+    )
+    assert error.fields == ["invoice_number"], error.field_violations
+    assert_unchanged(client, claim)
 
 
 @reaches("INVALID_ARGUMENT")
@@ -402,3 +423,160 @@ def test_closing_as_paid_needs_a_zero_balance(client: Client, claim: claims_pb2.
     )
     assert_precondition("BALANCE_OUTSTANDING", error)
     assert_unchanged(client, paid_part)
+
+
+# --- the statement engine ------------------------------------------------------------------
+
+
+def semester_of(day: datetime.date) -> str:
+    return f"{day.year}-S{1 if day.month <= 6 else 2}"
+
+
+@reaches("RATE_NOT_PUBLISHED")
+def test_statement_needing_an_unpublished_rate_is_refused(
+    client: Client, creditor: parties_pb2.Creditor, debtor: parties_pb2.Debtor
+) -> None:
+    """Penalties on an overdue invoice between professionals need each semester's ECB
+    reference; no deployment has them up to 2099, and none is ever extrapolated."""
+    overdue = create_claim_of(
+        client, creditor.id, debtor.id, [dated_invoice("F-1", "1000.00", days(-70), days(-40))]
+    )
+    far = datetime.date(2099, 12, 31)
+    error = expect_refusal(
+        lambda: client.statement(overdue.id, far), Code.FAILED_PRECONDITION, "RATE_NOT_PUBLISHED"
+    )
+    semester = error.metadata.get("semester", "")
+    assert re.fullmatch(r"\d{4}-S[12]", semester), error.metadata
+    assert error.metadata.get("table") in {"ecb_reference", "legal_interest"}, error.metadata
+    # The missing semester is one the penalties run through: from the day after the due date.
+    assert semester_of(days(-39)) <= semester <= semester_of(far), error.metadata
+
+
+@reaches("LIMITATION_EXPIRED")
+def test_legal_action_after_the_limitation_deadline_is_refused(
+    client: Client, creditor: parties_pb2.Creditor
+) -> None:
+    """A consumer debt is time-barred 2 years after the service (C. consom. L218-2): formal
+    notice is still possible, legal action is not."""
+    consumer = create_consumer_debtor(client)
+    completed = add_years(today(), -3)
+    claim = create_claim_of(
+        client,
+        creditor.id,
+        consumer.id,
+        [dated_invoice("F-1", "450.00", completed, completed + datetime.timedelta(days=30))],
+    )
+    deadline = add_years(completed, 2)
+    assert claim.interest_regime == claims_pb2.INTEREST_REGIME_CONSUMER
+    assert from_date(claim.limitation_deadline) == deadline
+
+    notice = client.claims.EscalateClaim(escalate(claim.id, claims_pb2.CLAIM_STATE_FORMAL_NOTICE))
+    assert notice.state == claims_pb2.CLAIM_STATE_FORMAL_NOTICE
+    error = expect_refusal(
+        lambda: client.claims.EscalateClaim(escalate(claim.id, claims_pb2.CLAIM_STATE_LEGAL)),
+        Code.FAILED_PRECONDITION,
+        "LIMITATION_EXPIRED",
+    )
+    assert error.metadata == {"deadline": deadline.isoformat()}, error.metadata
+    assert_unchanged(client, notice)
+    assert from_date(get(client, claim.id).limitation_deadline) == deadline
+
+
+def judgment(pronounced: datetime.date, reference: str) -> claims_pb2.Judgment:
+    return claims_pb2.Judgment(
+        judgment_date=date(pronounced),
+        court="Tribunal de commerce de Lyon",
+        reference=reference,
+    )
+
+
+@reaches("FACT_ALREADY_RECORDED")
+def test_a_judgment_is_recorded_once(client: Client, claim: claims_pb2.Claim) -> None:
+    first = judgment(days(-3), unique("RG"))
+    judged = client.claims.RecordJudgment(
+        claims_pb2.RecordJudgmentRequest(
+            request_id=new_request_id(), claim_id=claim.id, judgment=first
+        )
+    )
+    assert judged.judgment == first
+    error = expect_refusal(
+        lambda: client.claims.RecordJudgment(
+            claims_pb2.RecordJudgmentRequest(
+                request_id=new_request_id(),
+                claim_id=claim.id,
+                judgment=judgment(days(-2), unique("RG")),
+            )
+        ),
+        Code.FAILED_PRECONDITION,
+        "FACT_ALREADY_RECORDED",
+    )
+    assert_precondition("FACT_ALREADY_RECORDED", error)
+    assert_unchanged(client, judged)
+    assert get(client, claim.id).judgment == first
+
+
+def formal_notice(sent: datetime.date, received: datetime.date) -> claims_pb2.FormalNoticeDelivery:
+    return claims_pb2.FormalNoticeDelivery(
+        sent_date=date(sent), receipt_date=date(received), tracking_number=unique("1A")
+    )
+
+
+@reaches("FACT_ALREADY_RECORDED")
+def test_a_formal_notice_delivery_is_recorded_once(client: Client, claim: claims_pb2.Claim) -> None:
+    first = formal_notice(days(-6), days(-4))
+    delivered = client.claims.RecordFormalNoticeDelivery(
+        claims_pb2.RecordFormalNoticeDeliveryRequest(
+            request_id=new_request_id(), claim_id=claim.id, delivery=first
+        )
+    )
+    assert delivered.formal_notice == first
+    error = expect_refusal(
+        lambda: client.claims.RecordFormalNoticeDelivery(
+            claims_pb2.RecordFormalNoticeDeliveryRequest(
+                request_id=new_request_id(),
+                claim_id=claim.id,
+                delivery=formal_notice(days(-3), days(-2)),
+            )
+        ),
+        Code.FAILED_PRECONDITION,
+        "FACT_ALREADY_RECORDED",
+    )
+    assert_precondition("FACT_ALREADY_RECORDED", error)
+    assert_unchanged(client, delivered)
+    assert get(client, claim.id).formal_notice == first
+
+
+def recovery_cost(claim_id: str, amount: str = "120.00") -> claims_pb2.RecordRecoveryCostRequest:
+    return claims_pb2.RecordRecoveryCostRequest(
+        request_id=new_request_id(),
+        claim_id=claim_id,
+        cost=claims_pb2.RecoveryCost(
+            invoice_number="F-0001",
+            amount=money(amount),
+            incurred_date=date(days(-2)),
+            proof=unique("Facture du cabinet de recouvrement"),
+        ),
+    )
+
+
+@reaches("RECOVERY_COSTS_NOT_ALLOWED")
+def test_recovery_costs_are_never_charged_to_a_consumer(
+    client: Client, creditor: parties_pb2.Creditor, debtor: parties_pb2.Debtor
+) -> None:
+    consumer_claim = create_claim(client, creditor.id, create_consumer_debtor(client).id)
+    assert consumer_claim.interest_regime == claims_pb2.INTEREST_REGIME_CONSUMER
+    error = expect_refusal(
+        lambda: client.claims.RecordRecoveryCost(recovery_cost(consumer_claim.id)),
+        Code.FAILED_PRECONDITION,
+        "RECOVERY_COSTS_NOT_ALLOWED",
+    )
+    assert_precondition("RECOVERY_COSTS_NOT_ALLOWED", error)
+    assert_unchanged(client, consumer_claim)
+    assert list(get(client, consumer_claim.id).recovery_costs) == []
+
+    # Between professionals the same request is recorded (L441-10 II).
+    business_claim = create_claim(client, creditor.id, debtor.id)
+    assert business_claim.interest_regime == claims_pb2.INTEREST_REGIME_COMMERCIAL
+    request = recovery_cost(business_claim.id)
+    recorded = client.claims.RecordRecoveryCost(request)
+    assert list(recorded.recovery_costs) == [request.cost]

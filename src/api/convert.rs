@@ -943,7 +943,7 @@ pub fn role(raw: i32) -> Result<Role, AppError> {
         Ok(pb::Role::Operator) => Ok(Role::Operator),
         Ok(pb::Role::Unspecified) | Err(_) => Err(AppError::invalid(
             "api_key.role",
-            "must be LEGAL, AGENT or ADMIN",
+            "must be LEGAL, AGENT, ADMIN or OPERATOR",
         )),
     }
 }
@@ -1039,9 +1039,7 @@ pub fn claim_pb(c: &Claim, valuation: &Valuation, now: Now) -> pb::Claim {
             .iter()
             .map(|payment| {
                 let imputation = valuation
-                    .statement
-                    .as_ref()
-                    .ok()
+                    .imputations()
                     .and_then(|s| s.payments.iter().find(|i| i.payment_id == payment.id));
                 payment_pb(payment, imputation, c.currency)
             })

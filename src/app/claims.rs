@@ -255,6 +255,15 @@ impl App {
             .await
             .map_err(not_found("claim", id))?;
         let as_of = as_of.unwrap_or(self.now().today);
+        // Before its first invoice was issued a claim owes nothing that a statement could show.
+        if let Some(first) = claim.invoices.iter().map(|i| i.issue_date).min()
+            && as_of < first
+        {
+            return Err(AppError::invalid(
+                "as_of",
+                format!("must not be before the first invoice's issue date {first}"),
+            ));
+        }
         Ok(
             statement(claim.statement_input(), &rates, as_of, conventions)
                 .map_err(ClaimError::from)?,

@@ -59,9 +59,21 @@ pub struct Valuation {
     /// The earliest limitation deadline of an invoice still owing: the statement's, else the
     /// conservative one.
     pub limitation_deadline: Option<NaiveDate>,
+    /// When today's statement cannot be computed, the statement as of the last payment's
+    /// value date, if that one can: a payment's imputation depends only on what happened up
+    /// to its value date, so it is final even while a later semester's rate is missing.
+    pub payments_statement: Option<Statement>,
 }
 
 impl Valuation {
+    /// The statement the payments' imputations come from, if any.
+    pub fn imputations(&self) -> Option<&Statement> {
+        self.statement
+            .as_ref()
+            .ok()
+            .or(self.payments_statement.as_ref())
+    }
+
     /// Everything owed, when known.
     pub fn owed(&self, claim: &Claim) -> Result<Money, RateError> {
         match &self.statement {
@@ -78,13 +90,13 @@ fn money(amount: Decimal, claim: &Claim) -> Money {
 
 /// Values `claim` on `today`.
 pub fn value(claim: &Claim, rates: &RateTable, today: NaiveDate) -> Valuation {
-    let statement = statement(
+    let today_statement = statement(
         claim.statement_input(),
         rates,
         today,
         Conventions::default(),
     );
-    let limitation_deadline = match &statement {
+    let limitation_deadline = match &today_statement {
         Ok(s) => s.next_limitation_deadline,
         // Interest may still be owed when the principal is paid: only a closed claim has no
         // deadline to watch.
@@ -94,10 +106,20 @@ pub fn value(claim: &Claim, rates: &RateTable, today: NaiveDate) -> Valuation {
             today,
         ),
     };
+    let payments_statement = match (
+        &today_statement,
+        claim.payments.iter().map(|p| p.value_date).max(),
+    ) {
+        (Err(_), Some(last)) if last <= today => {
+            statement(claim.statement_input(), rates, last, Conventions::default()).ok()
+        }
+        _ => None,
+    };
     Valuation {
         as_of: today,
-        statement,
+        statement: today_statement,
         limitation_deadline,
+        payments_statement,
     }
 }
 

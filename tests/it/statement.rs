@@ -2278,3 +2278,56 @@ async fn compound_interest_only_when_the_claim_says_the_contract_provides_it() {
         "without the clause the base stays the principal"
     );
 }
+
+#[tokio::test]
+async fn a_past_payment_is_imputed_even_while_todays_semester_is_unpublished() {
+    let app = TestApp::spawn().await;
+    let claim = b2b_claim(
+        &app,
+        vec![invoice(
+            "F-P",
+            date(2025, 1, 1),
+            Some(date(2024, 12, 31)),
+            date(2025, 1, 31),
+            "1000.00",
+        )],
+    )
+    .await;
+    let paid = app
+        .claims(&app.agent)
+        .record_payment(pb::RecordPaymentRequest {
+            request_id: new_request_id(),
+            claim_id: claim.id.clone(),
+            amount: money("100.00"),
+            value_date: Some(date(2025, 3, 31)),
+            method: pb::PaymentMethod::BankTransfer as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("payment within the principal")
+        .into_inner();
+    // Today (2026-11-20) needs 2026-S2: nothing owed can be said…
+    assert_eq!(paid.amount_owed, None);
+    assert!(paid.amount_owed_unavailable.contains("2026-S2"));
+    // …but the payment's imputation on 2025-03-31 needs only 2025-S1:
+    // 1000 × 13.15 × 59 / 36500 = 21.2561… → 21.26 interest, then the 40.00 indemnity.
+    let line = &paid.payments[0].imputation;
+    assert_eq!(
+        line,
+        &vec![pb::ImputationLine {
+            invoice_number: "F-P".into(),
+            interest: money("21.26"),
+            fixed_indemnity: money("40.00"),
+            recovery_costs: money("0.00"),
+            principal: money("38.74"),
+        }]
+    );
+    assert_eq!(get(&app, &claim.id).await.payments, paid.payments);
+
+    // A statement before the first invoice was issued is refused on its field.
+    let status = statement_with(&app, &app.legal, &claim.id, Some(date(2024, 12, 31)), None)
+        .await
+        .expect_err("before the claim existed");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(bad_fields(&status), ["as_of"]);
+}
