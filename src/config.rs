@@ -139,12 +139,12 @@ pub enum AdminCommand {
     },
     /// Adds or corrects a reference rate (shared by every tenant; law-fr.md §2).
     SetRate {
+        /// Database (before the table: `set-rate --database-url … legal …`).
+        #[command(flatten)]
+        db: DbArgs,
         /// Which table.
         #[command(subcommand)]
         rate: SetRateCommand,
-        /// Database.
-        #[command(flatten)]
-        db: DbArgs,
     },
     /// Prints both rate tables.
     ListRates {

@@ -84,11 +84,13 @@ fn refuse_violations(violations: Vec<FieldViolation>) -> anyhow::Result<()> {
     let lines: Vec<String> = violations
         .iter()
         .map(|v| {
-            format!(
-                "  --{}: {}",
-                v.field.trim_start_matches("rate.").replace('_', "-"),
-                v.description
-            )
+            // The RPC's field names, as this command's flags.
+            let flag = match v.field.as_str() {
+                "rate.individual_rate" => "individual",
+                "rate.other_rate" => "other",
+                other => other.trim_start_matches("rate."),
+            };
+            format!("  --{flag}: {}", v.description)
         })
         .collect();
     anyhow::bail!("the rate was not stored:\n{}", lines.join("\n"))

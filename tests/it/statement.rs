@@ -2331,3 +2331,110 @@ async fn a_past_payment_is_imputed_even_while_todays_semester_is_unpublished() {
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(bad_fields(&status), ["as_of"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// `recouvre admin set-rate` and `list-rates`: the command operators use to extend the tables.
+
+fn admin(db_url: &str, args: &[&str]) -> std::process::Output {
+    // The database flags go with `set-rate` / `list-rates`, before a table's own flags.
+    std::process::Command::new(env!("CARGO_BIN_EXE_recouvre"))
+        .arg("admin")
+        .arg(args[0])
+        .args(["--database-url", db_url])
+        .args(&args[1..])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run recouvre admin")
+}
+
+#[tokio::test]
+async fn the_command_line_sets_rates_that_statements_then_use() {
+    let app = TestApp::spawn().await;
+    let url = app.db.url().to_owned();
+    // A typo is refused with every problem named, and nothing is stored.
+    let refused = admin(
+        &url,
+        &[
+            "set-rate",
+            "legal",
+            "--semester",
+            "2026-S2",
+            "--individual",
+            "650",
+            "--other",
+            "2.5",
+            "--source",
+            " ",
+        ],
+    );
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("--individual:"), "{message}");
+    assert!(message.contains("--source"), "{message}");
+    let set = admin(
+        &url,
+        &[
+            "set-rate",
+            "legal",
+            "--semester",
+            "2026-S2",
+            "--individual",
+            "6.5",
+            "--other",
+            "2.5",
+            "--source",
+            "Arrêté du 20 juin 2026 (test)",
+        ],
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let set = admin(
+        &url,
+        &[
+            "set-rate",
+            "ecb",
+            "--effective",
+            "2026-07-01",
+            "--rate",
+            "2.15",
+            "--source",
+            "ECB, unchanged (test)",
+        ],
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let listed = admin(&url, &["list-rates"]);
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains("2026-S2\t6.5\t2.5\tArrêté du 20 juin 2026 (test)"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("2026-07-01\t2.15\tECB, unchanged (test)"),
+        "{listed}"
+    );
+
+    // The server had not loaded its tables yet (it does on first use, then every 30 s).
+    let claim = b2b_claim(
+        &app,
+        vec![invoice(
+            "F-S2",
+            date(2026, 6, 1),
+            Some(date(2026, 5, 31)),
+            date(2026, 6, 30),
+            "1000.00",
+        )],
+    )
+    .await;
+    let s = statement(&app, &claim.id, date(2026, 9, 30)).await;
+    // 1 Jul–30 Sep 2026 = 92 days at 2.15 + 10: 1000 × 12.15 × 92 / 36500 = 30.6246… → 30.62
+    assert_eq!(s.invoices[0].segments.len(), 1);
+    assert_eq!(s.invoices[0].segments[0].rate, "12.15");
+    assert_eq!(s.invoices[0].segments[0].amount, money("30.62"));
+}
