@@ -1586,6 +1586,11 @@ fn event_kind_pb(kind: &str) -> pb::ClaimEventKind {
         "promise_broken" => pb::ClaimEventKind::PromiseBroken,
         "escalated" => pb::ClaimEventKind::Escalated,
         "claim_closed" => pb::ClaimEventKind::ClaimClosed,
+        "formal_notice_delivered" => pb::ClaimEventKind::FormalNoticeDelivered,
+        "judgment_recorded" => pb::ClaimEventKind::JudgmentRecorded,
+        "interruption_recorded" => pb::ClaimEventKind::InterruptionRecorded,
+        "recovery_cost_recorded" => pb::ClaimEventKind::RecoveryCostRecorded,
+        "document_generated" => pb::ClaimEventKind::DocumentGenerated,
         _ => pb::ClaimEventKind::Unspecified,
     }
 }

@@ -2438,3 +2438,68 @@ async fn the_command_line_sets_rates_that_statements_then_use() {
     assert_eq!(s.invoices[0].segments[0].rate, "12.15");
     assert_eq!(s.invoices[0].segments[0].amount, money("30.62"));
 }
+
+#[tokio::test]
+async fn legal_facts_appear_on_the_timeline_with_their_own_kinds() {
+    let app = TestApp::spawn().await;
+    let claim = consumer_claim(
+        &app,
+        vec![invoice(
+            "F-T",
+            date(2025, 6, 1),
+            Some(date(2025, 5, 31)),
+            date(2025, 6, 30),
+            "500.00",
+        )],
+    )
+    .await;
+    let claims = app.claims(&app.agent);
+    claims
+        .clone()
+        .record_formal_notice_delivery(pb::RecordFormalNoticeDeliveryRequest {
+            request_id: new_request_id(),
+            claim_id: claim.id.clone(),
+            delivery: Some(pb::FormalNoticeDelivery {
+                sent_date: Some(date(2025, 9, 1)),
+                receipt_date: Some(date(2025, 9, 3)),
+                tracking_number: "1A00000000001".into(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("delivery");
+    claims
+        .clone()
+        .record_limitation_interruption(pb::RecordLimitationInterruptionRequest {
+            request_id: new_request_id(),
+            claim_id: claim.id.clone(),
+            interruption: Some(pb::LimitationInterruption {
+                date: Some(date(2025, 10, 1)),
+                cause: pb::InterruptionCause::Acknowledgment as i32,
+                note: "Courrier du débiteur".into(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("interruption");
+    let events = app
+        .claims(&app.legal)
+        .list_claim_events(pb::ListClaimEventsRequest {
+            claim_id: claim.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("events")
+        .into_inner()
+        .events;
+    let kinds: Vec<i32> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            pb::ClaimEventKind::ClaimCreated as i32,
+            pb::ClaimEventKind::FormalNoticeDelivered as i32,
+            pb::ClaimEventKind::InterruptionRecorded as i32,
+        ]
+    );
+    assert!(events[1].payload_json.contains("1A00000000001"));
+}

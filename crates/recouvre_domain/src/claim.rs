@@ -518,6 +518,22 @@ pub fn claim_violations(
     violations
 }
 
+/// A document generated for the claim, as its timeline records it: the hash proves later that
+/// the stored bytes are the ones generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedDocument {
+    /// The stored document.
+    pub document_id: uuid::Uuid,
+    /// Its kind (`formal_notice`, …).
+    pub kind: String,
+    /// Its language (`fr`, `en`).
+    pub language: String,
+    /// Hex SHA-256 of its bytes.
+    pub sha256: String,
+    /// The template it was rendered from.
+    pub template_version: String,
+}
+
 /// What the statement engine found once a payment is imputed, for [`Claim::record_payment`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Settlement {
@@ -716,6 +732,8 @@ pub enum ClaimEvent {
     InterruptionRecorded(Interruption),
     /// Complementary recovery costs claimed on proof (C. com. L441-10 II).
     RecoveryCostRecorded(RecoveryCost),
+    /// A document (letter, formal notice, dossier, reminder text) was generated and stored.
+    DocumentGenerated(GeneratedDocument),
     /// A contact with the debtor happened.
     ContactRecorded(Contact),
     /// The debtor disputes the claim.
@@ -787,6 +805,7 @@ impl ClaimEvent {
             ClaimEvent::JudgmentRecorded(_) => "judgment_recorded",
             ClaimEvent::InterruptionRecorded(_) => "interruption_recorded",
             ClaimEvent::RecoveryCostRecorded(_) => "recovery_cost_recorded",
+            ClaimEvent::DocumentGenerated(_) => "document_generated",
             ClaimEvent::ContactRecorded(_) => "contact_recorded",
             ClaimEvent::DisputeOpened { .. } => "dispute_opened",
             ClaimEvent::DisputeResolved { .. } => "dispute_resolved",
@@ -848,6 +867,13 @@ impl ClaimEvent {
                 "on": date_str(i.on),
                 "cause": i.cause.as_str(),
                 "note": i.note,
+            }),
+            ClaimEvent::DocumentGenerated(d) => json!({
+                "document_id": d.document_id.to_string(),
+                "kind": d.kind,
+                "language": d.language,
+                "sha256": d.sha256,
+                "template_version": d.template_version,
             }),
             ClaimEvent::RecoveryCostRecorded(c) => json!({
                 "invoice_number": c.invoice_number,
@@ -1612,6 +1638,22 @@ impl Claim {
             c.expire_promise(now, &mut events);
             c.legal.interruptions.push(interruption.clone());
             events.push(ClaimEvent::InterruptionRecorded(interruption));
+            Ok(c.finish(now, events))
+        })
+    }
+
+    /// Records that a document was generated. Refused on a closed claim: nothing is sent about
+    /// a claim that ended.
+    pub fn record_document(
+        &mut self,
+        document: GeneratedDocument,
+        now: Now,
+    ) -> Result<Vec<ClaimEvent>, ClaimError> {
+        self.transact(|c| {
+            c.ensure_open()?;
+            let mut events = Vec::new();
+            c.expire_promise(now, &mut events);
+            events.push(ClaimEvent::DocumentGenerated(document));
             Ok(c.finish(now, events))
         })
     }

@@ -15,8 +15,8 @@ pub mod terms;
 
 pub use claim::{
     Claim, ClaimError, ClaimEvent, ClaimState, Closure, ClosureKind, Contact, ContactChannel,
-    ContactDirection, ContactOutcome, Dispute, DisputeResolution, Invoice, InvoiceParts, NewClaim,
-    Payment, PaymentMethod, Promise, Settlement, Stage,
+    ContactDirection, ContactOutcome, Dispute, DisputeResolution, GeneratedDocument, Invoice,
+    InvoiceParts, NewClaim, Payment, PaymentMethod, Promise, Settlement, Stage,
 };
 pub use events::{ChainBreak, EventHash, StoredEvent, verify_chain};
 pub use ids::{ApiKeyId, ClaimId, CreditorId, DebtorId, PaymentId, TenantId};
