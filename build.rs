@@ -19,7 +19,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "proto/recouvre/v1/parties.proto",
                 "proto/recouvre/v1/claims.proto",
                 "proto/recouvre/v1/access.proto",
+                "proto/recouvre/v1/documents.proto",
             ],
+            &["proto"],
+        )?;
+    // The renderer sidecar's internal API: compiled apart, so reflection on `serve` (which
+    // describes the public API) does not list it.
+    let mut config = prost_build::Config::new();
+    config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .compile_with_config(
+            config,
+            &["proto/recouvre/docgen/v1/docgen.proto"],
             &["proto"],
         )?;
     println!("cargo:rerun-if-changed=proto");

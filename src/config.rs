@@ -55,6 +55,41 @@ pub enum Command {
     },
     /// Load test of a running server (loopback only): CreateClaim and GetClaim throughput.
     Bench(crate::bench::BenchArgs),
+    /// Renders a document kind from built-in sample data, with no database: for template
+    /// authors (`--template` tries their own source).
+    RenderSample(RenderSampleArgs),
+    /// Serves the document renderer over gRPC, for `serve --docgen-addr`.
+    Docgen(DocgenArgs),
+}
+
+/// Options of `docgen`.
+#[derive(Debug, Clone, Args)]
+pub struct DocgenArgs {
+    /// Listen address.
+    #[arg(
+        long,
+        env = "RECOUVRE_DOCGEN_LISTEN",
+        default_value = "127.0.0.1:50052"
+    )]
+    pub listen: SocketAddr,
+}
+
+/// Options of `render-sample`.
+#[derive(Debug, Clone, Args)]
+pub struct RenderSampleArgs {
+    /// warning_letter_1, warning_letter_2, agency_first_letter, formal_notice, bailiff_dossier,
+    /// email_reminder or sms_reminder.
+    #[arg(long)]
+    pub kind: String,
+    /// fr or en.
+    #[arg(long, default_value = "fr")]
+    pub language: String,
+    /// A Typst (or, for texts, Handlebars) source to use instead of the built-in template.
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+    /// Where to write the PDF or text; `-` for standard output.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// Where the database is.
@@ -89,6 +124,10 @@ pub struct ServeArgs {
     /// After SIGTERM/SIGINT, seconds in-flight requests get to finish.
     #[arg(long, env = "RECOUVRE_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
     pub drain_timeout_secs: u64,
+    /// Address of a `recouvre docgen` sidecar (`http://host:port`) to typeset documents;
+    /// unset: they are typeset in this process.
+    #[arg(long, env = "RECOUVRE_DOCGEN_ADDR")]
+    pub docgen_addr: Option<String>,
     /// PostgreSQL connections in the pool; default 2 × CPU cores + 2 (more connections than
     /// that only make PostgreSQL's backends compete for the same cores).
     #[arg(long, env = "RECOUVRE_DB_POOL_SIZE")]

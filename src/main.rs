@@ -41,6 +41,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Admin { command } => run_admin(command).await,
         Command::Bench(args) => recouvre::bench::run(args).await,
+        Command::RenderSample(args) => render_sample(args),
+        Command::Docgen(args) => {
+            let listener = bind(args.listen)
+                .await
+                .with_context(|| format!("binding {}", args.listen))?;
+            tracing::info!(address = %listener.local_addr()?, "serving the document renderer");
+            recouvre::server::serve_docgen(listener, shutdown_signal()).await
+        }
     }
 }
 
@@ -55,7 +63,14 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let pool_size = args.db_pool_size.unwrap_or(2 * cores + 2);
     let pool = recouvre_store::build_pool(&db.url, pool_size, Duration::from_secs(5))?;
-    let app = App::new(pool, Arc::new(SystemClock));
+    let mut app = App::new(pool, Arc::new(SystemClock));
+    if let Some(addr) = &args.docgen_addr {
+        app = app.with_renderer(
+            recouvre::app::renderer::Renderer::sidecar(addr)
+                .with_context(|| format!("--docgen-addr {addr}"))?,
+        );
+        tracing::info!(%addr, "documents are typeset by the docgen sidecar");
+    }
     let listener = bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
@@ -74,6 +89,65 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || cluster.stop()).await??;
     }
     result
+}
+
+/// `recouvre render-sample`: renders built-in sample data, no database involved.
+fn render_sample(args: recouvre::config::RenderSampleArgs) -> anyhow::Result<()> {
+    use recouvre_docs::{DocumentKind, Language};
+    let kind: DocumentKind = args.kind.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--kind must be one of warning_letter_1, warning_letter_2, agency_first_letter, \
+             formal_notice, bailiff_dossier, email_reminder, sms_reminder"
+        )
+    })?;
+    let language: Language = args
+        .language
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--language must be fr or en"))?;
+    let data = recouvre_docs::sample(kind, language);
+    let template = args
+        .template
+        .as_ref()
+        .map(std::fs::read_to_string)
+        .transpose()
+        .context("reading --template")?;
+    let bytes = if kind.is_pdf() {
+        let pdf = match &template {
+            Some(source) => recouvre_docs::render_pdf_with_template(source, kind, language, &data),
+            None => recouvre_docs::render_pdf(kind, language, &data),
+        }
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        eprintln!(
+            "{}: {} page(s), {} bytes, sha256 {}, template {}",
+            kind.as_str(),
+            pdf.pages,
+            pdf.bytes.len(),
+            pdf.sha256_hex,
+            pdf.template_version
+        );
+        pdf.bytes
+    } else {
+        let text = match &template {
+            Some(source) => {
+                recouvre_docs::render_text_with_template(kind, language, &data, None, source)
+            }
+            None => recouvre_docs::render_text(kind, language, &data),
+        }
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        match text.subject {
+            Some(subject) => format!("Subject: {subject}\n\n{}", text.body),
+            None => text.body,
+        }
+        .into_bytes()
+    };
+    if args.out.as_os_str() == "-" {
+        use std::io::Write;
+        std::io::stdout().write_all(&bytes)?;
+    } else {
+        std::fs::write(&args.out, &bytes)
+            .with_context(|| format!("writing {}", args.out.display()))?;
+    }
+    Ok(())
 }
 
 /// Refuses a rate row with every problem found, one line each.

@@ -17,7 +17,8 @@ use crate::api::Api;
 use crate::api::pb::{
     FILE_DESCRIPTOR_SET, api_key_service_server::ApiKeyServiceServer,
     claim_service_server::ClaimServiceServer, creditor_service_server::CreditorServiceServer,
-    debtor_service_server::DebtorServiceServer, rate_service_server::RateServiceServer,
+    debtor_service_server::DebtorServiceServer, document_service_server::DocumentServiceServer,
+    rate_service_server::RateServiceServer,
 };
 use crate::app::App;
 
@@ -58,6 +59,8 @@ const SERVICE_NAMES: &[&str] = &[
     "recouvre.v1.CreditorService",
     "recouvre.v1.DebtorService",
     "recouvre.v1.ApiKeyService",
+    "recouvre.v1.RateService",
+    "recouvre.v1.DocumentService",
 ];
 
 async fn database_ok(app: &App) -> bool {
@@ -136,11 +139,8 @@ pub async fn serve(
             tracing::info_span!("grpc", method = %request.uri().path(), request_id = %request_id)
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
-    let router = builder
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-            config.max_concurrent_requests,
-        ))
-        .layer(trace)
+    let mut routes = tonic::service::RoutesBuilder::default();
+    routes
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -165,10 +165,30 @@ pub async fn serve(
                 .max_encoding_message_size(max),
         )
         .add_service(
-            ApiKeyServiceServer::new(api)
+            DocumentServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            ApiKeyServiceServer::new(api.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         );
+    // Plain HTTP beside gRPC on the same port: legal teams download documents with a browser.
+    let http_api = api;
+    let routes = routes.routes().into_axum_router().route(
+        "/v1/documents/{id}",
+        axum::routing::get(move |path, headers| {
+            crate::api::http::download(http_api.clone(), path, headers)
+        }),
+    );
+    let router = builder
+        .accept_http1(true)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            config.max_concurrent_requests,
+        ))
+        .layer(trace)
+        .add_routes(tonic::service::Routes::from(routes));
     let (draining_tx, draining_rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown.await;
@@ -223,4 +243,27 @@ pub async fn shutdown_signal() {
 /// Binds `addr`.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     Ok(TcpListener::bind(addr).await?)
+}
+
+/// Serves the document renderer (`recouvre docgen`) on `listener` until `shutdown` completes.
+pub async fn serve_docgen(
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    use crate::api::pb::recouvre::docgen::v1::docgen_service_server::DocgenServiceServer;
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_serving::<DocgenServiceServer<crate::app::renderer::DocgenServer>>()
+        .await;
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    Server::builder()
+        .add_service(health)
+        .add_service(
+            DocgenServiceServer::new(crate::app::renderer::DocgenServer)
+                .max_decoding_message_size(64 * 1024 * 1024)
+                .max_encoding_message_size(64 * 1024 * 1024),
+        )
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await?;
+    Ok(())
 }

@@ -286,6 +286,7 @@ pub const CREDITOR_FIELDS: &[&str] = &[
     "agency_client",
     "natural_person",
     "end_of_month_method",
+    "legal_representative",
 ];
 
 /// Parses the mutable creditor fields named in `mask` (all when empty) onto `target`.
@@ -358,6 +359,17 @@ pub fn apply_creditor(
     if touches("natural_person") {
         target.natural_person = src.natural_person;
     }
+    if touches("legal_representative")
+        && let Some(x) = text(
+            &mut v,
+            &f("legal_representative"),
+            &src.legal_representative,
+            false,
+            200,
+        )
+    {
+        target.legal_representative = x;
+    }
     if touches("end_of_month_method") {
         match pb::EndOfMonthMethod::try_from(src.end_of_month_method) {
             Ok(pb::EndOfMonthMethod::Unspecified | pb::EndOfMonthMethod::AddThenEndOfMonth) => {
@@ -404,6 +416,7 @@ pub fn new_creditor(src: Option<&pb::Creditor>) -> Result<Creditor, AppError> {
         contact_phone: None,
         agency_client: false,
         natural_person: false,
+        legal_representative: String::new(),
         end_of_month_method: EndOfMonthMethod::default(),
         version: 0,
         created_at: epoch(),
@@ -465,6 +478,7 @@ pub fn creditor_pb(c: &Creditor) -> pb::Creditor {
             .unwrap_or_default(),
         agency_client: c.agency_client,
         natural_person: c.natural_person,
+        legal_representative: c.legal_representative.clone(),
         end_of_month_method: match c.end_of_month_method {
             EndOfMonthMethod::AddThenEndOfMonth => pb::EndOfMonthMethod::AddThenEndOfMonth,
             EndOfMonthMethod::EndOfMonthThenAdd => pb::EndOfMonthMethod::EndOfMonthThenAdd,
@@ -479,6 +493,7 @@ pub fn creditor_pb(c: &Creditor) -> pb::Creditor {
 pub const DEBTOR_FIELDS: &[&str] = &[
     "kind",
     "legal_name",
+    "legal_form",
     "given_name",
     "family_name",
     "siren",
@@ -523,6 +538,9 @@ pub fn apply_debtor(
     let opt_text = |v: &mut Violations, name: &str, raw: &str| {
         text(v, &f(name), raw, false, 200).filter(|s| !s.is_empty())
     };
+    if touches("legal_form") {
+        target.legal_form = opt_text(&mut v, "legal_form", &src.legal_form);
+    }
     if touches("legal_name") {
         target.legal_name = opt_text(&mut v, "legal_name", &src.legal_name);
     }
@@ -593,6 +611,9 @@ pub fn apply_debtor(
             if target.siren.is_some() {
                 v.add(f("siren"), "a consumer has no SIREN");
             }
+            if target.legal_form.is_some() {
+                v.add(f("legal_form"), "a consumer has no legal form");
+            }
         }
     }
     v.finish()
@@ -605,6 +626,7 @@ pub fn new_debtor(src: Option<&pb::Debtor>) -> Result<Debtor, AppError> {
         id: DebtorId(uuid::Uuid::nil()),
         kind: DebtorKind::Consumer,
         legal_name: None,
+        legal_form: None,
         given_name: None,
         family_name: None,
         siren: None,
@@ -628,6 +650,7 @@ pub fn debtor_pb(d: &Debtor) -> pb::Debtor {
             DebtorKind::Business => pb::DebtorKind::Business,
         } as i32,
         legal_name: d.legal_name.clone().unwrap_or_default(),
+        legal_form: d.legal_form.clone().unwrap_or_default(),
         given_name: d.given_name.clone().unwrap_or_default(),
         family_name: d.family_name.clone().unwrap_or_default(),
         siren: d

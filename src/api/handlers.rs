@@ -9,6 +9,7 @@ use super::pb::api_key_service_server::ApiKeyService;
 use super::pb::claim_service_server::ClaimService;
 use super::pb::creditor_service_server::CreditorService;
 use super::pb::debtor_service_server::DebtorService;
+use super::pb::document_service_server::DocumentService;
 use super::pb::rate_service_server::RateService;
 use super::{Api, pb};
 use crate::app::{AppError, Mutation, valuation};
@@ -720,5 +721,244 @@ impl ApiKeyService for Api {
             .revoke_api_key(&p, &m, id, |k| convert::api_key_pb(k, None))
             .await?;
         Ok(Response::new(key))
+    }
+}
+
+fn document_kind(raw: i32) -> Result<recouvre_docs::DocumentKind, AppError> {
+    use recouvre_docs::DocumentKind as K;
+    match pb::DocumentKind::try_from(raw) {
+        Ok(pb::DocumentKind::WarningLetter1) => Ok(K::WarningLetter1),
+        Ok(pb::DocumentKind::WarningLetter2) => Ok(K::WarningLetter2),
+        Ok(pb::DocumentKind::AgencyFirstLetter) => Ok(K::AgencyFirstLetter),
+        Ok(pb::DocumentKind::FormalNotice) => Ok(K::FormalNotice),
+        Ok(pb::DocumentKind::BailiffDossier) => Ok(K::BailiffDossier),
+        Ok(pb::DocumentKind::EmailReminder) => Ok(K::EmailReminder),
+        Ok(pb::DocumentKind::SmsReminder) => Ok(K::SmsReminder),
+        Ok(pb::DocumentKind::Unspecified) | Err(_) => Err(AppError::invalid(
+            "kind",
+            "is required (a DOCUMENT_KIND_… value)",
+        )),
+    }
+}
+
+fn document_kind_pb(kind: &str) -> pb::DocumentKind {
+    match kind {
+        "warning_letter_1" => pb::DocumentKind::WarningLetter1,
+        "warning_letter_2" => pb::DocumentKind::WarningLetter2,
+        "agency_first_letter" => pb::DocumentKind::AgencyFirstLetter,
+        "formal_notice" => pb::DocumentKind::FormalNotice,
+        "bailiff_dossier" => pb::DocumentKind::BailiffDossier,
+        "email_reminder" => pb::DocumentKind::EmailReminder,
+        "sms_reminder" => pb::DocumentKind::SmsReminder,
+        _ => pb::DocumentKind::Unspecified,
+    }
+}
+
+fn language(
+    field: &str,
+    raw: &str,
+    required: bool,
+) -> Result<Option<recouvre_docs::Language>, AppError> {
+    match raw.trim() {
+        "" if !required => Ok(None),
+        code => code
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::invalid(field, "must be \"fr\" or \"en\"")),
+    }
+}
+
+fn document_id(field: &str, raw: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| AppError::invalid(field, "is not a valid id (UUID)"))
+}
+
+/// A document's metadata on the wire.
+pub fn document_pb(d: &recouvre_store::documents::DocumentMeta) -> pb::Document {
+    pb::Document {
+        id: d.id.to_string(),
+        claim_id: d.claim_id.to_string(),
+        kind: document_kind_pb(&d.kind) as i32,
+        language_code: d.language.clone(),
+        content_type: d.content_type.clone(),
+        file_name: d.file_name.clone(),
+        size_bytes: d.size_bytes,
+        sha256: hex::encode(&d.sha256),
+        template_version: d.template_version.clone(),
+        page_count: d.page_count,
+        create_time: Some(convert::timestamp(d.created_at)),
+        download_path: format!("/v1/documents/{}", d.id),
+    }
+}
+
+fn template_pb(t: &recouvre_store::documents::TemplateRow) -> pb::Template {
+    pb::Template {
+        kind: document_kind_pb(&t.kind) as i32,
+        language_code: t.language.clone(),
+        source: t.source.clone(),
+        version: t.version,
+        sha256: hex::encode(&t.sha256),
+        update_time: Some(convert::timestamp(t.updated_at)),
+    }
+}
+
+/// Bytes of a download chunk: 64 KiB.
+const CHUNK: usize = 64 * 1024;
+
+#[tonic::async_trait]
+impl DocumentService for Api {
+    async fn generate_document(
+        &self,
+        request: Request<pb::GenerateDocumentRequest>,
+    ) -> Reply<pb::Document> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
+        let r = request.into_inner();
+        let m = Mutation::of("GenerateDocument", &r.request_id, &r)?;
+        let claim = convert::claim_id("claim_id", &r.claim_id)?;
+        let kind = document_kind(r.kind)?;
+        let language = language("language_code", &r.language_code, false)?;
+        let signatory = r
+            .signatory
+            .as_ref()
+            .filter(|s| !s.name.trim().is_empty() || !s.title.trim().is_empty())
+            .map(|s| recouvre_docs::Signatory {
+                name: s.name.trim().to_owned(),
+                title: s.title.trim().to_owned(),
+            });
+        let doc = self
+            .app
+            .generate_document(
+                &p,
+                &m,
+                crate::app::documents::GenerateRequest {
+                    claim,
+                    etag: r.etag.clone(),
+                    kind,
+                    language,
+                    signatory,
+                },
+                document_pb,
+            )
+            .await?;
+        Ok(Response::new(doc))
+    }
+
+    async fn get_document(&self, request: Request<pb::GetDocumentRequest>) -> Reply<pb::Document> {
+        let p = self.principal(&request).await?;
+        let id = document_id("id", &request.get_ref().id)?;
+        let meta = self.app.get_document(&p, id).await?;
+        Ok(Response::new(document_pb(&meta)))
+    }
+
+    async fn list_documents(
+        &self,
+        request: Request<pb::ListDocumentsRequest>,
+    ) -> Reply<pb::ListDocumentsResponse> {
+        let p = self.principal(&request).await?;
+        let r = request.into_inner();
+        let claim = convert::claim_id("claim_id", &r.claim_id)?;
+        let (documents, next_page_token) = self
+            .app
+            .list_documents(&p, claim, r.page_size, &r.page_token)
+            .await?;
+        Ok(Response::new(pb::ListDocumentsResponse {
+            documents: documents.iter().map(document_pb).collect(),
+            next_page_token,
+        }))
+    }
+
+    type DownloadDocumentStream = std::pin::Pin<
+        Box<dyn tokio_stream::Stream<Item = Result<pb::DownloadDocumentResponse, Status>> + Send>,
+    >;
+
+    async fn download_document(
+        &self,
+        request: Request<pb::DownloadDocumentRequest>,
+    ) -> Reply<Self::DownloadDocumentStream> {
+        let p = self.principal(&request).await?;
+        let id = document_id("id", &request.get_ref().id)?;
+        let (_, bytes) = self.app.document_bytes(&p, id).await?;
+        let chunks: Vec<Result<pb::DownloadDocumentResponse, Status>> = bytes
+            .chunks(CHUNK)
+            .enumerate()
+            .map(|(i, chunk)| {
+                Ok(pb::DownloadDocumentResponse {
+                    offset: (i * CHUNK) as i64,
+                    data: chunk.to_vec(),
+                })
+            })
+            .collect();
+        Ok(Response::new(Box::pin(tokio_stream::iter(chunks))))
+    }
+
+    async fn verify_document(
+        &self,
+        request: Request<pb::VerifyDocumentRequest>,
+    ) -> Reply<pb::VerifyDocumentResponse> {
+        let p = self.principal(&request).await?;
+        let id = document_id("id", &request.get_ref().id)?;
+        let (reproduced, stored_sha256, rendered_sha256, template_version) =
+            self.app.verify_document(&p, id).await?;
+        Ok(Response::new(pb::VerifyDocumentResponse {
+            reproduced,
+            stored_sha256,
+            rendered_sha256,
+            template_version,
+        }))
+    }
+
+    async fn set_template(&self, request: Request<pb::SetTemplateRequest>) -> Reply<pb::Template> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Admin)?;
+        let r = request.into_inner();
+        let m = Mutation::of("SetTemplate", &r.request_id, &r)?;
+        let t = r
+            .template
+            .as_ref()
+            .ok_or_else(|| AppError::invalid("template", "is required"))?;
+        let kind = document_kind(t.kind).map_err(|_| {
+            AppError::invalid("template.kind", "is required (a DOCUMENT_KIND_… value)")
+        })?;
+        let lang = language("template.language_code", &t.language_code, true)?
+            .ok_or_else(|| AppError::invalid("template.language_code", "is required"))?;
+        if t.source.trim().is_empty() {
+            return Err(AppError::invalid("template.source", "must not be empty").into());
+        }
+        let row = self
+            .app
+            .set_template(&p, &m, kind, lang, t.source.clone(), template_pb)
+            .await?;
+        Ok(Response::new(row))
+    }
+
+    async fn list_templates(
+        &self,
+        request: Request<pb::ListTemplatesRequest>,
+    ) -> Reply<pb::ListTemplatesResponse> {
+        let p = self.principal(&request).await?;
+        let rows = self.app.list_templates(&p).await?;
+        Ok(Response::new(pb::ListTemplatesResponse {
+            templates: rows.iter().map(template_pb).collect(),
+        }))
+    }
+
+    async fn delete_template(
+        &self,
+        request: Request<pb::DeleteTemplateRequest>,
+    ) -> Reply<pb::DeleteTemplateResponse> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Admin)?;
+        let r = request.into_inner();
+        let m = Mutation::of("DeleteTemplate", &r.request_id, &r)?;
+        let kind = document_kind(r.kind)?;
+        let lang = language("language_code", &r.language_code, true)?
+            .ok_or_else(|| AppError::invalid("language_code", "is required"))?;
+        let result = self
+            .app
+            .delete_template(&p, &m, kind, lang, |deleted| pb::DeleteTemplateResponse {
+                deleted,
+            })
+            .await?;
+        Ok(Response::new(result))
     }
 }

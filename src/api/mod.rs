@@ -4,6 +4,7 @@
 
 pub mod convert;
 mod handlers;
+pub mod http;
 pub mod status;
 
 use tonic::Request;
@@ -25,6 +26,13 @@ pub mod pb {
         /// Version 1 of the API.
         pub mod v1 {
             tonic::include_proto!("recouvre.v1");
+        }
+        /// The renderer sidecar's internal API.
+        pub mod docgen {
+            /// Version 1.
+            pub mod v1 {
+                tonic::include_proto!("recouvre.docgen.v1");
+            }
         }
     }
     pub use recouvre::v1::*;

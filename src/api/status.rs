@@ -147,6 +147,61 @@ impl From<AppError> for Status {
                 HashMap::from([("required_role".to_owned(), role_name(required).to_owned())]),
                 |_| {},
             ),
+            AppError::DocumentDataMissing(missing) => {
+                let message = format!(
+                    "The document cannot be generated: {} required field(s) missing or invalid ({}).",
+                    missing.len(),
+                    missing
+                        .iter()
+                        .map(|(f, _)| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                status(
+                    Code::FailedPrecondition,
+                    "DOCUMENT_DATA_MISSING",
+                    message,
+                    HashMap::new(),
+                    |d| {
+                        for (field, problem) in &missing {
+                            d.add_precondition_failure_violation(
+                                "DOCUMENT_DATA_MISSING",
+                                field.clone(),
+                                problem.clone(),
+                            );
+                        }
+                    },
+                )
+            }
+            AppError::TemplateInvalid(diagnostics) => status(
+                Code::InvalidArgument,
+                "TEMPLATE_INVALID",
+                format!("The template does not render with sample data:\n{diagnostics}"),
+                HashMap::new(),
+                |d| {
+                    d.add_bad_request_violation("template.source", diagnostics.clone());
+                },
+            ),
+            AppError::RendererUnavailable(cause) => {
+                tracing::warn!(%cause, "document renderer unavailable");
+                status(
+                    Code::Unavailable,
+                    "RENDERER_UNAVAILABLE",
+                    "The document renderer is unavailable; retry with backoff.".to_owned(),
+                    HashMap::new(),
+                    |_| {},
+                )
+            }
+            AppError::Render(cause) => {
+                tracing::error!(%cause, "document rendering failed");
+                status(
+                    Code::Internal,
+                    "INTERNAL",
+                    "Internal error.".to_owned(),
+                    HashMap::new(),
+                    |_| {},
+                )
+            }
             AppError::Store(e) => store(e),
         }
     }

@@ -54,6 +54,20 @@ pub enum AppError {
         /// The role the method needs.
         required: Role,
     },
+    /// A document cannot be generated: the data it requires are missing, (field, problem)
+    /// for every one.
+    #[error("document data missing: {0:?}")]
+    DocumentDataMissing(Vec<(String, String)>),
+    /// A template offered by the tenant does not render; the renderer's diagnostics.
+    #[error("template does not render: {0}")]
+    TemplateInvalid(String),
+    /// The renderer sidecar cannot be reached.
+    #[error("renderer unavailable: {0}")]
+    RendererUnavailable(String),
+    /// A stored template failed while rendering (a bug, or a template that breaks on data it
+    /// was not tried with).
+    #[error("rendering failed: {0}")]
+    Render(String),
     /// The database failed.
     #[error(transparent)]
     Store(StoreError),

@@ -4,9 +4,12 @@
 
 mod auth;
 mod claims;
+mod document_data;
+pub mod documents;
 mod error;
 mod parties;
 pub mod rates;
+pub mod renderer;
 mod tx;
 pub mod valuation;
 
@@ -55,6 +58,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     keys: Arc<KeyCache>,
     rates: Arc<valuation::RateCache>,
+    renderer: renderer::Renderer,
 }
 
 impl App {
@@ -65,7 +69,14 @@ impl App {
             clock,
             keys: Arc::new(KeyCache::default()),
             rates: Arc::new(valuation::RateCache::default()),
+            renderer: renderer::Renderer::InProcess,
         }
+    }
+
+    /// The same application rendering documents with `renderer` (a `recouvre docgen` sidecar).
+    pub fn with_renderer(mut self, renderer: renderer::Renderer) -> Self {
+        self.renderer = renderer;
+        self
     }
 
     /// The facts about now.

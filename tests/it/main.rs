@@ -4,6 +4,8 @@
 mod support;
 
 mod claims;
+mod docgen;
+mod documents;
 mod embedded;
 mod parties;
 mod server;

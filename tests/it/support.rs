@@ -14,6 +14,7 @@ use recouvre::api::pb::claim_service_client::ClaimServiceClient;
 use recouvre::api::pb::creditor_service_client::CreditorServiceClient;
 use recouvre::api::pb::debtor_service_client::DebtorServiceClient;
 use recouvre::api::pb::rate_service_client::RateServiceClient;
+use recouvre::app::renderer::Renderer;
 use recouvre::app::{App, Clock, create_api_key};
 use recouvre::server::{ServerConfig, serve};
 use recouvre_domain::{Role, TenantId, TenantKind};
@@ -104,7 +105,12 @@ impl TestApp {
     }
 
     pub async fn spawn_with(config: ServerConfig) -> TestApp {
-        let started = start_server(config).await;
+        Self::spawn_rendering_with(config, Renderer::InProcess).await
+    }
+
+    /// A server typesetting documents with `renderer` (e.g. a docgen sidecar).
+    pub async fn spawn_rendering_with(config: ServerConfig, renderer: Renderer) -> TestApp {
+        let started = start_server(config, renderer).await;
         let (addr, db, clock, tx) = (started.addr, started.db, started.clock, started.shutdown);
         let channel = Channel::from_shared(format!("http://{addr}"))
             .expect("uri")
@@ -377,7 +383,7 @@ impl TestApp {
     /// A server speaking TLS (the harness's own channel is not connected: TLS tests make
     /// their own).
     pub async fn spawn_tls(config: ServerConfig) -> TlsApp {
-        let started = start_server(config).await;
+        let started = start_server(config, Renderer::InProcess).await;
         let (addr, db, tx) = (started.addr, started.db, started.shutdown);
         TlsApp {
             addr,
@@ -410,11 +416,11 @@ struct Started {
     shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
-async fn start_server(config: ServerConfig) -> Started {
+async fn start_server(config: ServerConfig, renderer: Renderer) -> Started {
     let db = TestDatabase::new().await;
     let clock = Arc::new(ManualClock(Mutex::new(start_time())));
     let pool = recouvre_store::build_pool(db.url(), 20, Duration::from_secs(10)).expect("pool");
-    let app = App::new(pool, clock.clone());
+    let app = App::new(pool, clock.clone()).with_renderer(renderer);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

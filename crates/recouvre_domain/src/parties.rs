@@ -149,6 +149,9 @@ pub struct Creditor {
     /// A natural person acting outside any profession: its claims are civil and bear the
     /// "particuliers" legal rate (CMF L313-2, law-fr.md §3.2).
     pub natural_person: bool,
+    /// Its legal representative ("Mme Claire Martin, présidente"), named in the bailiff
+    /// dossier.
+    pub legal_representative: String,
     /// How its contracts count "45 days end of month" (L441-10 I; DGCCRF accepts both).
     pub end_of_month_method: crate::terms::EndOfMonthMethod,
     /// Incremented on every change; the etag.
@@ -198,6 +201,8 @@ pub struct Debtor {
     pub kind: DebtorKind,
     /// Legal name; required for a business.
     pub legal_name: Option<String>,
+    /// Legal form of a business (SAS, SARL…), named in the bailiff dossier.
+    pub legal_form: Option<String>,
     /// Given name(s) of a consumer (or of a sole trader).
     pub given_name: Option<String>,
     /// Family name; required for a consumer.

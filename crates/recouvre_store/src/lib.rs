@@ -9,6 +9,7 @@
 pub mod access;
 pub mod claims;
 pub mod create;
+pub mod documents;
 mod error;
 pub mod idempotency;
 mod json;

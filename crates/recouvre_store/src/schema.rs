@@ -38,6 +38,7 @@ diesel::table! {
         agency_client -> Bool,
         natural_person -> Bool,
         end_of_month_method -> Text,
+        legal_representative -> Text,
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -50,6 +51,7 @@ diesel::table! {
         tenant_id -> Uuid,
         kind -> Text,
         legal_name -> Nullable<Text>,
+        legal_form -> Nullable<Text>,
         given_name -> Nullable<Text>,
         family_name -> Nullable<Text>,
         siren -> Nullable<Text>,
@@ -161,6 +163,38 @@ diesel::table! {
         other_rate -> Numeric,
         source -> Text,
         recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        claim_id -> Uuid,
+        kind -> Text,
+        language -> Text,
+        content_type -> Text,
+        file_name -> Text,
+        content -> Bytea,
+        size_bytes -> Int8,
+        sha256 -> Bytea,
+        template_version -> Text,
+        template_source -> Nullable<Text>,
+        page_count -> Int4,
+        inputs -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    document_templates (tenant_id, kind, language) {
+        tenant_id -> Uuid,
+        kind -> Text,
+        language -> Text,
+        source -> Text,
+        version -> Int8,
+        sha256 -> Bytea,
+        updated_at -> Timestamptz,
     }
 }
 

@@ -1,0 +1,312 @@
+//! PDF rendering with Typst as a library.
+//!
+//! [`DocWorld`] is a minimal `typst::World` over a virtual file system of three files:
+//! the template (the main source), `/common.typ` (shared layout and the translation
+//! dictionary, importable by any template, a tenant's too) and `/data.json` (the
+//! [`DocumentData`] with the kind and language). Nothing else can be read: no disk, no package,
+//! no clock — `today()` is the document's date — so a tenant's template cannot reach the
+//! machine and the same inputs always give the same bytes.
+//!
+//! Reproducibility: the PDF's creation date is the document's date, its identifier is derived
+//! from the kind and the document's reference (`PdfOptions::ident`), and the creator is
+//! "Recouvre"; fonts are embedded subset. Two renders of the same inputs are byte-identical,
+//! so the SHA-256 recorded with a document can be recomputed.
+
+use std::sync::LazyLock;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, Timestamp};
+
+use crate::model::DocumentData;
+use crate::{DocumentKind, Language, RenderError, validate};
+
+/// A rendered PDF and what is recorded with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedPdf {
+    /// The PDF.
+    pub bytes: Vec<u8>,
+    /// SHA-256 of `bytes`, lowercase hex.
+    pub sha256_hex: String,
+    /// `<kind>@<12 hex digits>` (`custom@…` for a tenant's template): a hash of the template,
+    /// `common.typ`, the fonts and the Typst release, so it changes whenever anything that
+    /// decides the bytes changes; the same version and data give the same bytes.
+    pub template_version: String,
+    /// Number of pages.
+    pub pages: usize,
+}
+
+const COMMON: &str = include_str!("../../../templates/common.typ");
+
+/// The built-in Typst source of a PDF kind (`None` for the text kinds).
+pub fn template_source(kind: DocumentKind) -> Option<&'static str> {
+    Some(match kind {
+        DocumentKind::WarningLetter1 => include_str!("../../../templates/warning_letter_1.typ"),
+        DocumentKind::WarningLetter2 => include_str!("../../../templates/warning_letter_2.typ"),
+        DocumentKind::AgencyFirstLetter => {
+            include_str!("../../../templates/agency_first_letter.typ")
+        }
+        DocumentKind::FormalNotice => include_str!("../../../templates/formal_notice.typ"),
+        DocumentKind::BailiffDossier => include_str!("../../../templates/bailiff_dossier.typ"),
+        DocumentKind::EmailReminder | DocumentKind::SmsReminder => return None,
+    })
+}
+
+/// The embedded fonts: OFL Libertinus Serif and Inter, DejaVu Sans Mono for hashes.
+const FONT_FILES: [&[u8]; 6] = [
+    include_bytes!("../../../fonts/LibertinusSerif-Regular.otf"),
+    include_bytes!("../../../fonts/LibertinusSerif-Bold.otf"),
+    include_bytes!("../../../fonts/LibertinusSerif-Italic.otf"),
+    include_bytes!("../../../fonts/Inter-Regular.otf"),
+    include_bytes!("../../../fonts/Inter-SemiBold.otf"),
+    include_bytes!("../../../fonts/DejaVuSansMono.ttf"),
+];
+
+/// What every render shares: the standard library, the fonts, the parsed built-in sources.
+struct Shared {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    common: Source,
+    data_id: FileId,
+    builtin: Vec<(DocumentKind, Source, String)>,
+    /// SHA-256 of the fonts and the Typst version, part of every template version.
+    renderer: String,
+}
+
+fn file_id(path: &str) -> FileId {
+    let vpath = VirtualPath::new(path).unwrap_or_else(|_| unreachable!("static path {path}"));
+    FileId::new(RootedPath::new(VirtualRoot::Project, vpath))
+}
+
+fn short_hash(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    hex::encode(h.finalize())[..12].to_owned()
+}
+
+static SHARED: LazyLock<Shared> = LazyLock::new(|| {
+    let fonts: Vec<Font> = FONT_FILES
+        .iter()
+        .flat_map(|data| Font::iter(Bytes::new(*data)))
+        .collect();
+    // What else decides the bytes: the fonts and the Typst release.
+    let mut fonts_hash = Sha256::new();
+    for data in FONT_FILES {
+        fonts_hash.update(data);
+    }
+    let renderer = format!(
+        "{}+{}",
+        hex::encode(fonts_hash.finalize()),
+        typst::utils::version().raw()
+    );
+    let builtin = DocumentKind::PDF
+        .into_iter()
+        .filter_map(|kind| {
+            let text = template_source(kind)?;
+            let source = Source::new(file_id(&format!("/{kind}.typ")), text.to_owned());
+            let version = format!("{kind}@{}", short_hash(&[text, COMMON, &renderer]));
+            Some((kind, source, version))
+        })
+        .collect();
+    Shared {
+        library: LazyHash::new(Library::default()),
+        book: LazyHash::new(FontBook::from_fonts(&fonts)),
+        fonts,
+        common: Source::new(file_id("/common.typ"), COMMON.to_owned()),
+        data_id: file_id("/data.json"),
+        builtin,
+        renderer,
+    }
+});
+
+/// The world one document is compiled in.
+struct DocWorld {
+    main: Source,
+    data: Bytes,
+    today: Option<Datetime>,
+}
+
+impl World for DocWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &SHARED.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &SHARED.book
+    }
+
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            Ok(self.main.clone())
+        } else if id == SHARED.common.id() {
+            Ok(SHARED.common.clone())
+        } else if id == SHARED.data_id {
+            Err(FileError::NotSource)
+        } else {
+            Err(not_found(id))
+        }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == SHARED.data_id {
+            Ok(self.data.clone())
+        } else if id == self.main.id() {
+            Ok(Bytes::from_string(self.main.clone()))
+        } else if id == SHARED.common.id() {
+            Ok(Bytes::from_string(SHARED.common.clone()))
+        } else {
+            Err(not_found(id))
+        }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        SHARED.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        self.today
+    }
+}
+
+fn not_found(id: FileId) -> FileError {
+    FileError::NotFound(id.vpath().get_with_slash().into())
+}
+
+/// What `/data.json` holds.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    kind: DocumentKind,
+    lang: Language,
+    data: &'a DocumentData,
+}
+
+/// Renders a PDF kind with its built-in template, after [`validate`](crate::validate).
+pub fn render_pdf(
+    kind: DocumentKind,
+    lang: Language,
+    data: &DocumentData,
+) -> Result<RenderedPdf, RenderError> {
+    let (_, source, version) = SHARED
+        .builtin
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .ok_or(RenderError::WrongChannel(kind))?;
+    render(kind, lang, data, source.clone(), version.clone())
+}
+
+/// Renders a PDF kind with another Typst source — a tenant's uploaded template, test-rendered
+/// before it is accepted. It sees the same virtual files as the built-in templates
+/// (`json("/data.json")`, `import "common.typ"`); a source that does not compile is refused
+/// with Typst's diagnostics as text ([`RenderError::Template`]).
+pub fn render_pdf_with_template(
+    source: &str,
+    kind: DocumentKind,
+    lang: Language,
+    data: &DocumentData,
+) -> Result<RenderedPdf, RenderError> {
+    if !kind.is_pdf() {
+        return Err(RenderError::WrongChannel(kind));
+    }
+    let main = Source::new(file_id("/template.typ"), source.to_owned());
+    let version = format!("custom@{}", short_hash(&[source, COMMON, &SHARED.renderer]));
+    render(kind, lang, data, main, version)
+}
+
+fn render(
+    kind: DocumentKind,
+    lang: Language,
+    data: &DocumentData,
+    main: Source,
+    template_version: String,
+) -> Result<RenderedPdf, RenderError> {
+    validate(kind, data).map_err(RenderError::Refused)?;
+    let json = serde_json::to_vec(&Envelope { kind, lang, data })
+        .map_err(|e| RenderError::Export(format!("cannot serialize the data: {e}")))?;
+    let date = iso_date(&data.document_date);
+    let world = DocWorld {
+        main,
+        data: Bytes::new(json),
+        today: date,
+    };
+
+    let compiled = typst::compile::<PagedDocument>(&world);
+    let document = compiled
+        .output
+        .map_err(|errors| RenderError::Template(diagnostics(&world, &errors)))?;
+
+    let options = PdfOptions {
+        ident: Smart::Custom(format!("recouvre/{kind}/{}", data.reference)),
+        creator: Smart::Custom(Some("Recouvre".to_owned())),
+        timestamp: date.map(Timestamp::new_utc),
+        ..PdfOptions::default()
+    };
+    let bytes = typst_pdf::pdf(&document, &options)
+        .map_err(|errors| RenderError::Export(diagnostics(&world, &errors)))?;
+    // Keep the memoization caches bounded in a long-running server: drop what the last few
+    // renders did not use.
+    typst::comemo::evict(8);
+
+    Ok(RenderedPdf {
+        sha256_hex: hex::encode(Sha256::digest(&bytes)),
+        template_version,
+        pages: document.pages().len(),
+        bytes,
+    })
+}
+
+fn iso_date(s: &str) -> Option<Datetime> {
+    if !crate::validate::is_date(s) {
+        return None;
+    }
+    let year = s[..4].parse().ok()?;
+    let month = s[5..7].parse().ok()?;
+    let day = s[8..].parse().ok()?;
+    Datetime::from_ymd(year, month, day)
+}
+
+/// Typst's diagnostics, one per line: `error: /template.typ:3:14: unknown variable: x`,
+/// followed by its hints.
+fn diagnostics(world: &DocWorld, diags: &[SourceDiagnostic]) -> String {
+    let mut out = Vec::new();
+    for d in diags {
+        let severity = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let at = d
+            .span
+            .id()
+            .and_then(|id| {
+                let source = world.source(id).ok()?;
+                let range = world.range(d.span)?;
+                let (line, col) = source.lines().byte_to_line_column(range.start)?;
+                Some(format!(
+                    "{}:{}:{}: ",
+                    id.vpath().get_with_slash(),
+                    line + 1,
+                    col + 1
+                ))
+            })
+            .unwrap_or_default();
+        out.push(format!("{severity}: {at}{}", d.message));
+        for hint in &d.hints {
+            out.push(format!("  hint: {}", hint.v));
+        }
+    }
+    out.join("\n")
+}

@@ -1,0 +1,785 @@
+//! Renders every document from its sample, reads the PDF back with `pdftotext` (poppler-utils)
+//! and checks the mentions and amounts a reader must find; checks reproducibility, refusals,
+//! tenant templates and the text channels.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use recouvre_docs::{
+    DocumentData, DocumentKind, Language, MissingField, Problem, RenderError, render_pdf,
+    render_pdf_with_template, render_text, render_text_with_template, sample, sms_septets,
+    validate,
+};
+
+/// The text of each page of a PDF, whitespace collapsed, typographic quotes and spaces made
+/// plain, hyphenation at line ends undone.
+fn pages_text(pdf: &[u8]) -> Vec<String> {
+    let mut child = Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("pdftotext (Debian package poppler-utils) must be installed for these tests");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(pdf)
+        .expect("write pdf");
+    let out = child.wait_with_output().expect("pdftotext");
+    assert!(out.status.success(), "pdftotext failed");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    text.split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .map(normalize)
+        .collect()
+}
+
+fn normalize(page: &str) -> String {
+    let page = page
+        .replace(['\u{202F}', '\u{A0}'], " ")
+        .replace(['’', '‘'], "'");
+    // Undo hyphenation at line ends: "recou-\nvrement" → "recouvrement".
+    let chars: Vec<char> = page.chars().collect();
+    let mut joined = String::with_capacity(page.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '-'
+            && chars.get(i + 1) == Some(&'\n')
+            && i > 0
+            && chars[i - 1].is_lowercase()
+            && chars.get(i + 2).is_some_and(|c| c.is_lowercase())
+        {
+            i += 2;
+            continue;
+        }
+        joined.push(chars[i]);
+        i += 1;
+    }
+    joined.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn text_of(pdf: &[u8]) -> String {
+    pages_text(pdf).join(" ")
+}
+
+#[track_caller]
+fn assert_mentions(text: &str, expected: &[&str]) {
+    let missing: Vec<&&str> = expected.iter().filter(|e| !text.contains(**e)).collect();
+    assert!(missing.is_empty(), "missing {missing:?} in:\n{text}");
+}
+
+fn render(kind: DocumentKind, lang: Language) -> (recouvre_docs::RenderedPdf, String) {
+    let pdf = render_pdf(kind, lang, &sample(kind, lang))
+        .unwrap_or_else(|e| panic!("{kind} {lang}: {e}"));
+    let text = text_of(&pdf.bytes);
+    (pdf, text)
+}
+
+const INVOICES: [&str; 2] = ["F-2025-0142", "F-2025-0157"];
+
+#[test]
+fn warning_letters_show_open_invoices_total_and_payment_instructions() {
+    for kind in [DocumentKind::WarningLetter1, DocumentKind::WarningLetter2] {
+        let (pdf, text) = render(kind, Language::Fr);
+        assert!(pdf.bytes.starts_with(b"%PDF-"));
+        assert_eq!(pdf.pages, 1, "{kind}");
+        assert_mentions(&text, &INVOICES);
+        assert_mentions(
+            &text,
+            &[
+                "Ateliers Durand",
+                "SIREN 812345676",
+                "14 quai Saint-Vincent",
+                "Boulangerie Martin",
+                "69100 Villeurbanne",
+                "Lyon, le 2 mars 2026",
+                "2 400,00 €",
+                "1 850,40 €",
+                "4 250,40 €",
+                "3 850,40 €",
+                "03/12/2025",
+                "FR76 3000 6000 0112 3456 7890 189",
+                "DUR-2025-0042",
+                "8 jours",
+                "L441-10",
+                "D441-5",
+                "40 €",
+                "04 72 00 12 34",
+                "recouvrement@ateliers-durand.fr",
+                "salutations distinguées",
+            ],
+        );
+    }
+    let (_, first) = render(DocumentKind::WarningLetter1, Language::Fr);
+    assert_mentions(&first, &["REL1-2026-0042", "Relance"]);
+    let (_, second) = render(DocumentKind::WarningLetter2, Language::Fr);
+    assert_mentions(
+        &second,
+        &[
+            "REL2-2026-0042",
+            "mise en demeure",
+            "lettre recommandée avec accusé de réception",
+        ],
+    );
+}
+
+#[test]
+fn agency_first_letter_carries_the_five_r124_4_mentions() {
+    let (pdf, text) = render(DocumentKind::AgencyFirstLetter, Language::Fr);
+    assert!(pdf.pages <= 2, "{} pages", pdf.pages);
+    assert_mentions(
+        &text,
+        &[
+            // 1° the collector, its address, and that it collects debts amicably
+            "Cabinet Recouvra",
+            "27 rue de la République, 69002 Lyon",
+            "exerce une activité de recouvrement amiable de créances pour le compte d'autrui",
+            // 2° the creditor and its address
+            "Ateliers Durand",
+            "14 quai Saint-Vincent, 69001 Lyon",
+            // 3° basis and amount, each component separately, no fees
+            "factures de travaux de menuiserie",
+            "Principal",
+            "4 250,40 €",
+            "Intérêts",
+            "110,46 €",
+            "Autres accessoires",
+            "80,00 €",
+            "4 040,86 €",
+            "aucun frais de recouvrement amiable",
+            // 4° instruction to pay and payment methods
+            "Nous vous demandons de régler la somme de 4 040,86 €",
+            "15 jours",
+            "FR14 2004 1010 0505 0001 3M02 606",
+            "DUR-2025-0042",
+            // 5° L111-8 paragraphs 2 and 3, verbatim
+            "alinéas 2 et 3 de l'article L111-8",
+            "Les frais de recouvrement entrepris sans titre exécutoire restent à la charge du créancier, sauf s'ils concernent un acte dont l'accomplissement est prescrit par la loi au créancier. Toute stipulation contraire est réputée non écrite, sauf disposition législative contraire.",
+            "Cependant, le créancier qui justifie du caractère nécessaire des démarches entreprises pour recouvrer sa créance peut demander au juge de l'exécution de laisser tout ou partie des frais ainsi exposés à la charge du débiteur de mauvaise foi.",
+            // the letter's reference and date, to be recalled later
+            "RCV-2026-00318 du 02/03/2026",
+        ],
+    );
+    // The first agency letter's English variant still reproduces the French text of the law.
+    let (_, en) = render(DocumentKind::AgencyFirstLetter, Language::En);
+    assert_mentions(
+        &en,
+        &[
+            "carries out amicable debt collection on behalf of others",
+            "Les frais de recouvrement entrepris sans titre exécutoire restent à la charge du créancier",
+            "English translation, for information",
+            "€4,040.86",
+        ],
+    );
+}
+
+#[test]
+fn formal_notice_is_an_explicit_notice_with_statement_deadline_and_consequences() {
+    let (pdf, text) = render(DocumentKind::FormalNotice, Language::Fr);
+    assert!(pdf.pages <= 2, "{} pages", pdf.pages);
+    assert_mentions(&text, &INVOICES);
+    assert_mentions(
+        &text,
+        &[
+            "LETTRE RECOMMANDÉE AVEC ACCUSÉ DE RÉCEPTION",
+            "Mise en demeure de payer",
+            "nous vous mettons en demeure de nous payer la somme de 4 040,86 € dans un délai de 8 jours",
+            "article 1344 du Code civil",
+            "1231-6",
+            "L441-10",
+            "D441-5",
+            // the statement: every segment, its rate, basis and amount
+            "04/12/2025 → 31/12/2025",
+            "16/01/2026 → 02/03/2026",
+            "12,15 %",
+            "2 074,35 €",
+            "22,37 €",
+            "11,98 €",
+            "31,76 €",
+            "6,78 €",
+            "37,57 €",
+            "110,46 €",
+            "80,00 €",
+            "400,00 €",
+            "4 040,86 €",
+            "Taux BCE 2,15 % + 10 points",
+            "base de 365 jours",
+            "injonction de payer",
+            "FR76 3000 6000 0112 3456 7890 189",
+            "Claire Durand",
+            "Présidente",
+        ],
+    );
+    let (_, en) = render(DocumentKind::FormalNotice, Language::En);
+    assert_mentions(
+        &en,
+        &[
+            "REGISTERED LETTER WITH ACKNOWLEDGMENT OF RECEIPT",
+            "we give you formal notice to pay us the sum of €4,040.86 within 8 days",
+            "12.15%",
+            "€2,074.35",
+            "article 1344",
+        ],
+    );
+}
+
+#[test]
+fn bailiff_dossier_has_every_section_and_an_integrity_footer_on_every_page() {
+    let data = sample(DocumentKind::BailiffDossier, Language::Fr);
+    let pdf = render_pdf(DocumentKind::BailiffDossier, Language::Fr, &data).expect("dossier");
+    let pages = pages_text(&pdf.bytes);
+    assert_eq!(pages.len(), pdf.pages);
+    assert!(pdf.pages >= 2, "multi-page");
+    for (i, page) in pages.iter().enumerate() {
+        assert!(
+            page.contains(&format!("page {} / {}", i + 1, pdf.pages)),
+            "page {i}: {page}"
+        );
+        assert!(
+            page.contains(&data.head_hash),
+            "integrity hash missing on page {}",
+            i + 1
+        );
+    }
+    let text = pages.join(" ");
+    assert_mentions(&text, &INVOICES);
+    let mut expected: Vec<String> = [
+        "Dossier de transmission au commissaire de justice",
+        "Synthèse",
+        "SIREN 812345676",
+        "845123785",
+        "Mme Claire Durand, présidente",
+        "M. Paul Martin, gérant",
+        "Professionnel (B2B)",
+        "Décompte des sommes dues",
+        "04/12/2025 → 31/12/2025",
+        "01/01/2026 → 15/01/2026",
+        "16/01/2026 → 02/03/2026",
+        "21/12/2025 → 31/12/2025",
+        "01/01/2026 → 02/03/2026",
+        "22,37 €",
+        "31,76 €",
+        "37,57 €",
+        "4 040,86 €",
+        "Paiements reçus et imputation",
+        "15/01/2026",
+        "VIR-BM-0115",
+        "34,35 €",
+        "325,65 €",
+        "Chronologie",
+        "MED-2026-0031",
+        "1A 234 567 8901 2",
+        "Distribuée — avis de réception signé",
+        "04/02/2026",
+        "12/02/2026",
+        "Pièces jointes",
+        "Devis accepté D-2025-118",
+        "Prescription",
+        "15/01/2031",
+        "20/11/2030",
+        "Aucune créance n'est prescrite",
+        "Injonction de payer",
+        "Cerfa n° 12946*02",
+        "Procédure simplifiée de recouvrement des petites créances",
+        "n'excède pas 5 000 €",
+        "Attestation d'intégrité",
+    ]
+    .map(String::from)
+    .to_vec();
+    for e in &data.events {
+        expected.push(e.hash.clone());
+        expected.push(e.kind.clone());
+    }
+    for e in &data.enclosures {
+        expected.push(e.sha256.clone());
+    }
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    assert_mentions(&text, &expected);
+
+    let (_, en) = render(DocumentKind::BailiffDossier, Language::En);
+    assert_mentions(
+        &en,
+        &[
+            "Handoff dossier for the commissaire de justice",
+            "Order for payment",
+            "€4,040.86",
+            "page 1 /",
+        ],
+    );
+}
+
+#[test]
+fn dossier_above_five_thousand_euros_recommends_no_small_claims_and_flags_expired_limitation() {
+    let mut data = sample(DocumentKind::BailiffDossier, Language::Fr);
+    let st = data.statement.as_mut().expect("statement");
+    st.totals.balance = "5000.01".into();
+    st.invoices[1].limitation_deadline = "2026-01-31".into();
+    let text = text_of(
+        &render_pdf(DocumentKind::BailiffDossier, Language::Fr, &data)
+            .expect("dossier")
+            .bytes,
+    );
+    assert_mentions(
+        &text,
+        &[
+            "excède 5 000 €",
+            "n'est pas ouverte",
+            "1 facture(s) prescrite(s)",
+        ],
+    );
+    assert!(!text.contains("n'excède pas 5 000 €"));
+}
+
+#[test]
+fn every_pdf_kind_renders_byte_identical_twice_in_both_languages() {
+    let cases: Vec<(DocumentKind, Language)> = DocumentKind::PDF
+        .into_iter()
+        .flat_map(|k| [(k, Language::Fr), (k, Language::En)])
+        .collect();
+    let first: Vec<_> = cases
+        .iter()
+        .map(|&(kind, lang)| render_pdf(kind, lang, &sample(kind, lang)).expect("first"))
+        .collect();
+    // Typst's caches emptied and the documents rendered in the other order: nothing carried
+    // over from one render to the next.
+    typst::comemo::evict(0);
+    for (&(kind, lang), a) in cases.iter().zip(&first).rev() {
+        let b = render_pdf(kind, lang, &sample(kind, lang)).expect("second");
+        assert!(a.bytes == b.bytes, "{kind} {lang}: not byte-identical");
+        assert_eq!(a.sha256_hex, b.sha256_hex);
+        assert_eq!(a.sha256_hex.len(), 64);
+        assert!(a.template_version.starts_with(kind.as_str()));
+        // The creation date is the document's date, not the clock's.
+        let raw = String::from_utf8_lossy(&a.bytes);
+        assert!(raw.contains("D:20260302"), "{kind}: creation date");
+    }
+}
+
+#[test]
+fn data_are_never_interpreted_as_markup() {
+    let mut data = sample(DocumentKind::WarningLetter1, Language::Fr);
+    let debtor = data.debtor.as_mut().expect("debtor");
+    debtor.name = "#panic(\"pwned\") *gras* $x^2$ <label> @ref \\ [lien](x)".into();
+    let pdf = render_pdf(DocumentKind::WarningLetter1, Language::Fr, &data).expect("rendered");
+    let text = text_of(&pdf.bytes);
+    assert_mentions(
+        &text,
+        &["#panic(\"pwned\") *gras* $x^2$ <label> @ref \\ [lien](x)"],
+    );
+}
+
+#[test]
+fn validation_lists_every_missing_field() {
+    // An empty document: every section of a warning letter is named.
+    let empty = DocumentData::default();
+    let problems = validate(DocumentKind::WarningLetter1, &empty).expect_err("refused");
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "reference",
+            "document_date",
+            "place",
+            "creditor",
+            "debtor",
+            "claim",
+            "deadline_days"
+        ]
+    );
+
+    // The dossier without its creditor address, formal notice, events, head hash, one
+    // invoice's due date and one segment's rate, with a malformed amount: all of them at once.
+    let mut data = sample(DocumentKind::BailiffDossier, Language::Fr);
+    data.creditor
+        .as_mut()
+        .expect("creditor")
+        .address_lines
+        .clear();
+    data.formal_notice = None;
+    data.events.clear();
+    data.head_hash.clear();
+    let claim = data.claim.as_mut().expect("claim");
+    claim.invoices[1].due_date.clear();
+    claim.total_balance = "3 850,40".into();
+    data.statement.as_mut().expect("statement").invoices[0].segments[2]
+        .rate
+        .clear();
+    let err = render_pdf(DocumentKind::BailiffDossier, Language::Fr, &data).expect_err("refused");
+    let RenderError::Refused(problems) = err else {
+        panic!("{err}")
+    };
+    let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "creditor.address_lines: missing",
+            "claim.invoices[1].due_date: missing",
+            "claim.total_balance: invalid, expected a decimal string such as 1234.56",
+            "statement.invoices[0].segments[2].rate: missing",
+            "formal_notice: missing",
+            "events: missing",
+            "head_hash: missing",
+        ],
+    );
+
+    // The agency letter needs the agency (R124-4 1°); later agency letters need the first one.
+    let mut agency = sample(DocumentKind::AgencyFirstLetter, Language::Fr);
+    agency.agency = None;
+    let problems = validate(DocumentKind::AgencyFirstLetter, &agency).expect_err("refused");
+    assert_eq!(
+        problems,
+        [MissingField {
+            field: "agency".into(),
+            problem: Problem::Missing
+        }]
+    );
+    let mut later = sample(DocumentKind::AgencyFirstLetter, Language::Fr);
+    later.signatory = sample(DocumentKind::FormalNotice, Language::Fr).signatory;
+    let problems = validate(DocumentKind::FormalNotice, &later).expect_err("refused");
+    assert_eq!(
+        problems,
+        [MissingField {
+            field: "first_letter".into(),
+            problem: Problem::Missing
+        }]
+    );
+    later.first_letter = Some(recouvre_docs::LetterReference {
+        reference: "RCV-2026-00318".into(),
+        sent_on: "2026-03-02".into(),
+    });
+    let text = text_of(
+        &render_pdf(DocumentKind::FormalNotice, Language::Fr, &later)
+            .expect("agency notice")
+            .bytes,
+    );
+    assert_mentions(
+        &text,
+        &[
+            "Rappel de notre premier courrier réf. RCV-2026-00318 du 02/03/2026",
+            "Cabinet Recouvra",
+            "aucun frais de recouvrement amiable",
+        ],
+    );
+
+    // Every sample is complete.
+    for kind in DocumentKind::ALL {
+        for lang in [Language::Fr, Language::En] {
+            assert_eq!(validate(kind, &sample(kind, lang)), Ok(()), "{kind} {lang}");
+        }
+    }
+}
+
+#[test]
+fn a_broken_tenant_template_is_refused_with_typst_diagnostics() {
+    let data = sample(DocumentKind::WarningLetter1, Language::Fr);
+    let broken =
+        "#import \"common.typ\": *\n\n= Relance\n#d.debtor.name\n#undefined-thing\n#let x = (\n";
+    let err = render_pdf_with_template(broken, DocumentKind::WarningLetter1, Language::Fr, &data)
+        .expect_err("refused");
+    let RenderError::Template(diagnostics) = err else {
+        panic!("{err}")
+    };
+    assert!(
+        diagnostics.contains("error: /template.typ:"),
+        "{diagnostics}"
+    );
+    assert!(
+        diagnostics.contains("unclosed delimiter") || diagnostics.contains("expected"),
+        "{diagnostics}"
+    );
+
+    let unknown = "#import \"common.typ\": *\nHello #d.debtor.nmae\n";
+    let err = render_pdf_with_template(unknown, DocumentKind::WarningLetter1, Language::Fr, &data)
+        .expect_err("refused");
+    let RenderError::Template(diagnostics) = err else {
+        panic!("{err}")
+    };
+    assert!(diagnostics.contains("/template.typ:2:"), "{diagnostics}");
+    assert!(diagnostics.contains("nmae"), "{diagnostics}");
+
+    // No file beyond the virtual ones: not the disk, not a package.
+    for source in [
+        "#read(\"/etc/passwd\")",
+        "#import \"@preview/tablex:0.0.8\": *",
+    ] {
+        let err =
+            render_pdf_with_template(source, DocumentKind::WarningLetter1, Language::Fr, &data)
+                .expect_err("refused");
+        assert!(matches!(err, RenderError::Template(_)), "{source}: {err}");
+    }
+
+    // A working tenant template renders from the same data file and layout.
+    let ok = "#import \"common.typ\": *\n#show: letter.with(title: \"Tenant\")\n#head-block()\nBonjour #d.debtor.name, solde : #money(d.claim.total_balance).\n";
+    let pdf = render_pdf_with_template(ok, DocumentKind::WarningLetter1, Language::Fr, &data)
+        .expect("tenant template");
+    assert!(pdf.template_version.starts_with("custom@"));
+    assert_mentions(
+        &text_of(&pdf.bytes),
+        &["Bonjour Boulangerie Martin, solde : 3 850,40 €"],
+    );
+
+    // Still refused for missing data before any template runs.
+    let err = render_pdf_with_template(
+        ok,
+        DocumentKind::WarningLetter1,
+        Language::Fr,
+        &DocumentData::default(),
+    )
+    .expect_err("refused");
+    assert!(matches!(err, RenderError::Refused(_)));
+}
+
+#[test]
+fn text_kinds_are_not_pdfs_and_the_reverse() {
+    let data = sample(DocumentKind::EmailReminder, Language::Fr);
+    assert_eq!(
+        render_pdf(DocumentKind::EmailReminder, Language::Fr, &data),
+        Err(RenderError::WrongChannel(DocumentKind::EmailReminder))
+    );
+    assert_eq!(
+        render_text(DocumentKind::FormalNotice, Language::Fr, &data),
+        Err(RenderError::WrongChannel(DocumentKind::FormalNotice))
+    );
+}
+
+#[test]
+fn email_reminder_renders_in_both_languages() {
+    let fr = render_text(
+        DocumentKind::EmailReminder,
+        Language::Fr,
+        &sample(DocumentKind::EmailReminder, Language::Fr),
+    )
+    .expect("fr");
+    let subject = fr.subject.expect("subject");
+    assert_eq!(
+        subject,
+        "Ateliers Durand : facture(s) impayée(s), dossier DUR-2025-0042"
+    );
+    assert_mentions(
+        &fr.body.replace(['\u{202F}', '\u{A0}'], " "),
+        &[
+            "facture n° F-2025-0142 du 3 novembre 2025, échue le 3 décembre 2025 : 2 000,00 € restant dû",
+            "Total restant dû : 3 850,40 €",
+            "sous 8 jours",
+            "FR76 3000 6000 0112 3456 7890 189",
+        ],
+    );
+    let en = render_text(
+        DocumentKind::EmailReminder,
+        Language::En,
+        &sample(DocumentKind::EmailReminder, Language::En),
+    )
+    .expect("en");
+    assert_eq!(
+        en.subject.as_deref(),
+        Some("Ateliers Durand: unpaid invoice(s), file DUR-2025-0042")
+    );
+    assert_mentions(
+        &en.body,
+        &[
+            "invoice no. F-2025-0157 of 20 November 2025, due on 20 December 2025: €1,850.40 outstanding",
+            "Total outstanding: €3,850.40",
+        ],
+    );
+
+    // An agency's e-mail recalls its first letter (R124-4).
+    let mut agency = sample(DocumentKind::AgencyFirstLetter, Language::Fr);
+    agency.first_letter = Some(recouvre_docs::LetterReference {
+        reference: "RCV-2026-00318".into(),
+        sent_on: "2026-03-02".into(),
+    });
+    let mail =
+        render_text(DocumentKind::EmailReminder, Language::Fr, &agency).expect("agency mail");
+    assert_mentions(
+        &mail.body,
+        &[
+            "Cabinet Recouvra",
+            "recouvrement amiable de créances",
+            "réf. RCV-2026-00318 du 2 mars 2026",
+            "FR14 2004",
+        ],
+    );
+}
+
+#[test]
+fn sms_reminder_fits_one_gsm_message() {
+    for lang in [Language::Fr, Language::En] {
+        let sms = render_text(
+            DocumentKind::SmsReminder,
+            lang,
+            &sample(DocumentKind::SmsReminder, lang),
+        )
+        .expect("sms");
+        assert!(sms.subject.is_none());
+        let septets = sms_septets(&sms.body).expect("GSM-7 only");
+        assert!(septets <= 160, "{septets}: {}", sms.body);
+        assert!(sms.body.contains("DUR-2025-0042"), "{}", sms.body);
+        assert!(
+            sms.body.contains("3 850,40 €") || sms.body.contains("€3,850.40"),
+            "{}",
+            sms.body
+        );
+    }
+    // Accents outside GSM-7 are transliterated; a message that does not fit is refused.
+    let mut data = sample(DocumentKind::SmsReminder, Language::Fr);
+    data.creditor.as_mut().expect("creditor").name = "Pâtisserie Crêpe & Gâteaux".into();
+    let sms = render_text(DocumentKind::SmsReminder, Language::Fr, &data).expect("sms");
+    assert!(
+        sms.body.starts_with("Patisserie Crepe & Gateaux:"),
+        "{}",
+        sms.body
+    );
+    data.creditor.as_mut().expect("creditor").name = "Société ".repeat(20);
+    let err = render_text(DocumentKind::SmsReminder, Language::Fr, &data).expect_err("too long");
+    assert!(
+        matches!(err, RenderError::SmsTooLong { max: 160, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn text_templates_are_strict() {
+    let data = sample(DocumentKind::EmailReminder, Language::Fr);
+    let err = render_text_with_template(
+        DocumentKind::EmailReminder,
+        Language::Fr,
+        &data,
+        Some("Relance {{claim.reference}}"),
+        "Bonjour {{debtor.nmae}}",
+    )
+    .expect_err("strict");
+    let RenderError::Template(message) = err else {
+        panic!("{err}")
+    };
+    assert!(message.contains("nmae"), "{message}");
+    let ok = render_text_with_template(
+        DocumentKind::EmailReminder,
+        Language::Fr,
+        &data,
+        None,
+        "Bonjour {{debtor.name}}, {{money claim.total_balance claim.currency}}",
+    )
+    .expect("ok");
+    assert_eq!(
+        ok.body,
+        "Bonjour Boulangerie Martin, 3\u{202F}850,40\u{A0}€"
+    );
+    // Plain text: no HTML escaping.
+    let mut amp = data.clone();
+    amp.debtor.as_mut().expect("debtor").name = "Martin & Fils <SARL>".into();
+    let ok = render_text_with_template(
+        DocumentKind::EmailReminder,
+        Language::Fr,
+        &amp,
+        None,
+        "{{debtor.name}}",
+    )
+    .expect("ok");
+    assert_eq!(ok.body, "Martin & Fils <SARL>");
+    // Missing data are refused before the template runs.
+    let mut no_email = data;
+    no_email.debtor.as_mut().expect("debtor").email.clear();
+    assert_eq!(
+        render_text(DocumentKind::EmailReminder, Language::Fr, &no_email),
+        Err(RenderError::Refused(vec![MissingField {
+            field: "debtor.email".into(),
+            problem: Problem::Missing
+        }]))
+    );
+}
+
+#[test]
+fn kinds_and_languages_have_stable_names() {
+    for kind in DocumentKind::ALL {
+        assert_eq!(kind.as_str().parse::<DocumentKind>(), Ok(kind));
+        assert_eq!(
+            serde_json::to_string(&kind).expect("json"),
+            format!("\"{kind}\"")
+        );
+    }
+    assert_eq!("fr".parse::<Language>(), Ok(Language::Fr));
+    assert_eq!(Language::default(), Language::Fr);
+    assert!("de".parse::<Language>().is_err());
+}
+
+#[test]
+fn data_round_trip_through_json_and_partial_json_is_validated() {
+    let data = sample(DocumentKind::BailiffDossier, Language::Fr);
+    let json = serde_json::to_string(&data).expect("json");
+    assert_eq!(
+        serde_json::from_str::<DocumentData>(&json).expect("back"),
+        data
+    );
+    let partial: DocumentData =
+        serde_json::from_str(r#"{"reference":"X","creditor":{"name":"A"}}"#).expect("partial");
+    let problems = validate(DocumentKind::WarningLetter1, &partial).expect_err("refused");
+    assert!(problems.iter().any(|p| p.field == "creditor.address_lines"));
+    assert!(problems.iter().any(|p| p.field == "creditor.siren"));
+}
+
+#[test]
+fn an_agency_warning_letter_recalls_the_first_letter_and_names_the_creditor() {
+    let mut data = sample(DocumentKind::WarningLetter2, Language::Fr);
+    data.agency = sample(DocumentKind::AgencyFirstLetter, Language::Fr).agency;
+    // The agency writes and is paid: of the creditor, only its name and address are needed.
+    let creditor = data.creditor.as_mut().expect("creditor");
+    *creditor = recouvre_docs::Creditor {
+        name: creditor.name.clone(),
+        address_lines: creditor.address_lines.clone(),
+        ..Default::default()
+    };
+    let problems = validate(DocumentKind::WarningLetter2, &data).expect_err("refused");
+    assert_eq!(
+        problems,
+        [MissingField {
+            field: "first_letter".into(),
+            problem: Problem::Missing
+        }]
+    );
+    data.first_letter = Some(recouvre_docs::LetterReference {
+        reference: "RCV-2026-00318".into(),
+        sent_on: "2026-02-16".into(),
+    });
+    let pdf = render_pdf(DocumentKind::WarningLetter2, Language::Fr, &data).expect("agency letter");
+    let text = text_of(&pdf.bytes);
+    assert_mentions(
+        &text,
+        &[
+            "Cabinet Recouvra",
+            "exerce une activité de recouvrement amiable de créances pour le compte d'autrui",
+            "Créancier mandant : Ateliers Durand",
+            "Rappel de notre premier courrier réf. RCV-2026-00318 du 16/02/2026",
+            "FR14 2004 1010 0505 0001 3M02 606",
+            "pour le compte du créancier Ateliers Durand",
+        ],
+    );
+    assert!(
+        !text.contains("FR76 3000"),
+        "the creditor's IBAN must not be given by the agency"
+    );
+}
+
+#[test]
+fn an_agency_sms_names_the_agency_and_recalls_its_first_letter() {
+    let mut data = sample(DocumentKind::SmsReminder, Language::Fr);
+    data.agency = sample(DocumentKind::AgencyFirstLetter, Language::Fr).agency;
+    data.creditor = Some(recouvre_docs::Creditor {
+        name: "Ateliers Durand".into(),
+        ..Default::default()
+    });
+    data.first_letter = Some(recouvre_docs::LetterReference {
+        reference: "RCV-2026-00318".into(),
+        sent_on: "2026-02-16".into(),
+    });
+    let sms = render_text(DocumentKind::SmsReminder, Language::Fr, &data).expect("sms");
+    assert!(
+        sms.body.starts_with(
+            "Cabinet Recouvra pour Ateliers Durand (courrier RCV-2026-00318 du 16/02/2026)"
+        ),
+        "{}",
+        sms.body
+    );
+    assert!(sms.body.ends_with("04 78 00 56 78"), "{}", sms.body);
+    assert!(sms_septets(&sms.body).is_some_and(|n| n <= 160));
+}
