@@ -14,6 +14,7 @@ from recouvre.v1 import (  # noqa: E402  (generated just above)
     access_pb2,
     claims_pb2,
     common_pb2,
+    documents_pb2,
     parties_pb2,
 )
 
@@ -59,6 +60,7 @@ __all__ = [
     "common_pb2",
     "connect",
     "date",
+    "documents_pb2",
     "error_details",
     "from_date",
     "from_money",

@@ -10,7 +10,14 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import grpc
 from grpc_health.v1 import health_pb2_grpc
-from recouvre.v1 import access_pb2_grpc, claims_pb2, claims_pb2_grpc, parties_pb2_grpc
+from recouvre.v1 import (
+    access_pb2_grpc,
+    claims_pb2,
+    claims_pb2_grpc,
+    documents_pb2,
+    documents_pb2_grpc,
+    parties_pb2_grpc,
+)
 
 from recouvre_client.money import date
 
@@ -92,6 +99,9 @@ class Client:
     health: health_pb2_grpc.HealthStub
     #: The reference rates (ECB, legal interest): any role reads, `operator` sets.
     rates: claims_pb2_grpc.RateServiceStub
+    #: Documents of claims (letters, formal notices, dossiers) and the tenant's templates:
+    #: any role reads, `agent` generates, `admin` sets templates.
+    documents: documents_pb2_grpc.DocumentServiceStub
 
     def statement(
         self,
@@ -115,6 +125,24 @@ class Client:
                 claims_pb2.StatementConventions(day_count=day_count, count_start_day=count_start_day)
             )
         return self.claims.GetStatement(request)
+
+    def download(self, document_id: str, *, timeout: float | None = None) -> bytes:
+        """A document's bytes: DownloadDocument's chunks, checked to follow one another (each
+        chunk's `offset` is the length received so far), joined.
+
+        Raises `grpc.RpcError` like any call (NOT_FOUND for an unknown id or another tenant's),
+        and `ValueError` if a chunk does not start where the previous one ended."""
+        request = documents_pb2.DownloadDocumentRequest(id=document_id)
+        chunks: list[bytes] = []
+        received = 0
+        for chunk in self.documents.DownloadDocument(request, timeout=timeout):
+            if chunk.offset != received:
+                raise ValueError(
+                    f"document {document_id}: a chunk at offset {chunk.offset}, expected {received}"
+                )
+            chunks.append(chunk.data)
+            received += len(chunk.data)
+        return b"".join(chunks)
 
     def close(self) -> None:
         self.channel.close()
@@ -171,6 +199,7 @@ def connect(
         api_keys=access_pb2_grpc.ApiKeyServiceStub(channel),
         health=health_pb2_grpc.HealthStub(channel),
         rates=claims_pb2_grpc.RateServiceStub(channel),
+        documents=documents_pb2_grpc.DocumentServiceStub(channel),
     )
 
 

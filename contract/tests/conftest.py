@@ -72,12 +72,18 @@ def anonymous(deployment: Deployment) -> Iterator[Client]:
 
 
 @pytest.fixture(scope="session")
-def other_tenant(deployment: Deployment) -> Iterator[Client]:
-    """An admin of another tenant."""
+def other_api_key() -> str:
+    """The admin key of another tenant (RECOUVRE_OTHER_API_KEY); skips the test without it."""
     key = os.environ.get("RECOUVRE_OTHER_API_KEY", "").strip()
     if not key:
         pytest.skip("RECOUVRE_OTHER_API_KEY is unset: no second tenant for cross-tenant tests")
-    with deployment.connect(key) as c:
+    return key
+
+
+@pytest.fixture(scope="session")
+def other_tenant(deployment: Deployment, other_api_key: str) -> Iterator[Client]:
+    """An admin of another tenant."""
+    with deployment.connect(other_api_key) as c:
         yield c
 
 

@@ -18,6 +18,7 @@ from recouvre_client import (
     claims_pb2,
     connect,
     date,
+    documents_pb2,
     error_details,
     from_date,
     money,
@@ -82,6 +83,34 @@ def test_statement_builds_its_request() -> None:
         claims_pb2.DAY_COUNT_ACTUAL_ACTUAL,
         True,
     )
+
+
+def test_download_joins_the_chunks_in_order() -> None:
+    asked: list[documents_pb2.DownloadDocumentRequest] = []
+    parts = [b"%PDF-1.7 ", b"x" * 10, b"%%EOF"]
+
+    def chunks(offsets: list[int]) -> list[documents_pb2.DownloadDocumentResponse]:
+        return [
+            documents_pb2.DownloadDocumentResponse(offset=o, data=d) for o, d in zip(offsets, parts)
+        ]
+
+    class Documents:
+        offsets = [0, 9, 19]
+
+        def DownloadDocument(
+            self, request: documents_pb2.DownloadDocumentRequest, timeout: float | None = None
+        ) -> list[documents_pb2.DownloadDocumentResponse]:
+            asked.append(request)
+            return chunks(self.offsets)
+
+    with connect("127.0.0.1:1", None) as client:  # no call leaves: the channel stays idle
+        documents = Documents()
+        client.documents = documents  # type: ignore[assignment]
+        assert client.download("d1") == b"".join(parts)
+        assert [r.id for r in asked] == ["d1"]
+        documents.offsets = [0, 9, 20]  # a gap: refused rather than joined
+        with pytest.raises(ValueError):
+            client.download("d2")
 
 
 def test_addresses() -> None:

@@ -16,6 +16,11 @@ EXEMPT: dict[str, str] = {
     "DATABASE_UNAVAILABLE": (
         "needs the deployment's database to be unreachable; nothing a client sends causes it"
     ),
+    "RENDERER_UNAVAILABLE": (
+        "needs the `recouvre docgen` sidecar the deployment was configured with (serve "
+        "--docgen-addr) to be unreachable; nothing a client sends causes it, and a deployment "
+        "typesetting in-process has no sidecar to lose"
+    ),
     "INTERNAL": "a server bug or a corrupt stored row; no valid or invalid request may cause it",
     "ALREADY_EXISTS": (
         "the only unique key a client chooses is external_reference (EXTERNAL_REFERENCE_EXISTS); "

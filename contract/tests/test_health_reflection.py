@@ -3,22 +3,42 @@ the deployment describes matching proto/."""
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Iterator
+from types import ModuleType
 
 import grpc
 import pytest
 from google.protobuf import descriptor_pb2
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2
-from recouvre_client import Client, access_pb2, claims_pb2, common_pb2, parties_pb2
+from recouvre_client import Client
+from recouvre_client._stubs import proto_files
 
-SERVICES = [
-    "recouvre.v1.ClaimService",
-    "recouvre.v1.CreditorService",
-    "recouvre.v1.DebtorService",
-    "recouvre.v1.ApiKeyService",
+#: The generated module of every proto/recouvre/v1/*.proto (a file added there is checked too).
+LOCAL_FILES: list[ModuleType] = [
+    importlib.import_module(f"recouvre.v1.{path.stem}_pb2") for path in proto_files()
 ]
-LOCAL_FILES = [access_pb2, claims_pb2, common_pb2, parties_pb2]
+#: Every service those files declare ("recouvre.v1.ClaimService", …, "recouvre.v1.RateService",
+#: "recouvre.v1.DocumentService").
+SERVICES: list[str] = sorted(
+    service.full_name
+    for module in LOCAL_FILES
+    for service in module.DESCRIPTOR.services_by_name.values()
+)
+
+
+@pytest.mark.offline
+def test_the_expected_services_are_those_of_proto_dir() -> None:
+    """SERVICES is derived from the generated stubs; cross-check it against the sources, so a
+    service added to proto/ is expected of the deployment without editing this file."""
+    declared = sorted(
+        f"recouvre.v1.{name}"
+        for path in proto_files()
+        for name in re.findall(r"^service\s+(\w+)", path.read_text(encoding="utf-8"), re.M)
+    )
+    assert SERVICES == declared, "a service of proto/ is missing from the generated stubs"
 
 
 def test_health_is_serving(anonymous: Client) -> None:

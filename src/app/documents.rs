@@ -105,6 +105,7 @@ async fn render_with(
         .map_err(|e| match e {
             RenderFailure::Document(e) => render_error(e),
             RenderFailure::Unavailable(cause) => AppError::RendererUnavailable(cause),
+            RenderFailure::Crashed(cause) => AppError::Render(cause),
         })
 }
 
@@ -350,6 +351,7 @@ impl App {
             .map_err(|e| match e {
                 RenderFailure::Document(e) => AppError::TemplateInvalid(e.to_string()),
                 RenderFailure::Unavailable(cause) => AppError::RendererUnavailable(cause),
+                RenderFailure::Crashed(cause) => AppError::Render(cause),
             })?;
         let sha = Sha256::digest(source.as_bytes()).to_vec();
         self.in_transaction(p, m, async |conn, now| {

@@ -79,8 +79,10 @@ pub fn render_here(
 pub enum RenderFailure {
     /// What the renderer itself refused (missing data, broken template).
     Document(docs::RenderError),
-    /// The renderer could not be reached or crashed.
+    /// The sidecar could not be reached.
     Unavailable(String),
+    /// The renderer crashed (a bug).
+    Crashed(String),
 }
 
 /// Where documents are typeset.
@@ -117,7 +119,7 @@ impl Renderer {
                 render_here(kind, language, &data, template.as_deref())
             })
             .await
-            .map_err(|e| RenderFailure::Unavailable(format!("renderer stopped: {e}")))?
+            .map_err(|e| RenderFailure::Crashed(format!("renderer stopped: {e}")))?
             .map_err(RenderFailure::Document),
             Renderer::Sidecar(client) => {
                 let request = docgen::RenderRequest {
