@@ -20,6 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "proto/recouvre/v1/claims.proto",
                 "proto/recouvre/v1/access.proto",
                 "proto/recouvre/v1/documents.proto",
+                "proto/recouvre/v1/tenants.proto",
             ],
             &["proto"],
         )?;

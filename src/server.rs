@@ -18,7 +18,7 @@ use crate::api::pb::{
     FILE_DESCRIPTOR_SET, api_key_service_server::ApiKeyServiceServer,
     claim_service_server::ClaimServiceServer, creditor_service_server::CreditorServiceServer,
     debtor_service_server::DebtorServiceServer, document_service_server::DocumentServiceServer,
-    rate_service_server::RateServiceServer,
+    rate_service_server::RateServiceServer, tenant_service_server::TenantServiceServer,
 };
 use crate::app::App;
 
@@ -61,6 +61,7 @@ const SERVICE_NAMES: &[&str] = &[
     "recouvre.v1.ApiKeyService",
     "recouvre.v1.RateService",
     "recouvre.v1.DocumentService",
+    "recouvre.v1.TenantService",
 ];
 
 async fn database_ok(app: &App) -> bool {
@@ -166,6 +167,11 @@ pub async fn serve(
         )
         .add_service(
             DocumentServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            TenantServiceServer::new(api.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         )

@@ -1633,3 +1633,68 @@ pub fn event_pb(e: &StoredEvent) -> pb::ClaimEvent {
         hash: hex::encode(e.hash),
     }
 }
+
+/// Parses an agency profile, every field checked (paths under `agency_profile.`).
+pub fn agency_profile(
+    a: Option<&pb::AgencyProfile>,
+) -> Result<recouvre_domain::AgencyProfile, AppError> {
+    let a = a.ok_or_else(|| AppError::invalid("agency_profile", "is required"))?;
+    let mut v = Violations::default();
+    let f = |n: &str| format!("agency_profile.{n}");
+    let legal_name = text(&mut v, &f("legal_name"), &a.legal_name, true, 200);
+    let legal_form = text(&mut v, &f("legal_form"), &a.legal_form, true, 50);
+    let siren = v.check(f("siren"), Siren::parse(&a.siren));
+    let address = address(&mut v, &f("address"), a.address.as_ref());
+    let iban = v.check(f("iban"), Iban::parse(&a.iban));
+    let bic = optional(&mut v, &f("bic"), &a.bic, Bic::parse);
+    let contact_name = text(&mut v, &f("contact_name"), &a.contact_name, true, 200);
+    let phone = v.check(f("contact_phone"), Phone::parse(&a.contact_phone));
+    let email = v.check(f("contact_email"), Email::parse(&a.contact_email));
+    v.finish()?;
+    match (
+        legal_name,
+        legal_form,
+        siren,
+        address,
+        iban,
+        contact_name,
+        phone,
+        email,
+    ) {
+        (
+            Some(legal_name),
+            Some(legal_form),
+            Some(siren),
+            Some(address),
+            Some(iban),
+            Some(contact_name),
+            Some(phone),
+            Some(email),
+        ) => {
+            let mut lines = address.lines.clone();
+            let mut last = format!("{} {}", address.postal_code.as_str(), address.city);
+            if address.country.as_str() != "FR" {
+                last = format!("{last}, {}", address.country.as_str());
+            }
+            lines.push(last);
+            Ok(recouvre_domain::AgencyProfile {
+                legal_name,
+                legal_form,
+                siren: siren.as_str().to_owned(),
+                address_lines: lines,
+                iban: iban.as_str().to_owned(),
+                bic: bic.map(|b| b.as_str().to_owned()).unwrap_or_default(),
+                contact_name,
+                contact_phone: phone.as_str().to_owned(),
+                contact_email: email.as_str().to_owned(),
+                address: Some(recouvre_domain::AddressParts {
+                    lines: address.lines.clone(),
+                    postal_code: address.postal_code.as_str().to_owned(),
+                    city: address.city.clone(),
+                    country: address.country.as_str().to_owned(),
+                }),
+            })
+        }
+        _ => Err(AppError::invalid("agency_profile", "is invalid")),
+    }
+}

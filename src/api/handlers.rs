@@ -11,6 +11,7 @@ use super::pb::creditor_service_server::CreditorService;
 use super::pb::debtor_service_server::DebtorService;
 use super::pb::document_service_server::DocumentService;
 use super::pb::rate_service_server::RateService;
+use super::pb::tenant_service_server::TenantService;
 use super::{Api, pb};
 use crate::app::{AppError, Mutation, valuation};
 
@@ -960,5 +961,60 @@ impl DocumentService for Api {
             })
             .await?;
         Ok(Response::new(result))
+    }
+}
+
+fn tenant_pb(
+    t: &recouvre_store::access::Tenant,
+    profile: Option<&recouvre_domain::AgencyProfile>,
+) -> pb::Tenant {
+    pb::Tenant {
+        id: t.id.to_string(),
+        name: t.name.clone(),
+        kind: match t.kind {
+            recouvre_domain::TenantKind::Creditor => pb::TenantKind::Creditor,
+            recouvre_domain::TenantKind::Agency => pb::TenantKind::Agency,
+        } as i32,
+        agency_profile: profile.map(|a| pb::AgencyProfile {
+            legal_name: a.legal_name.clone(),
+            legal_form: a.legal_form.clone(),
+            siren: a.siren.clone(),
+            address: a.address.as_ref().map(|x| pb::PostalAddress {
+                address_lines: x.lines.clone(),
+                postal_code: x.postal_code.clone(),
+                locality: x.city.clone(),
+                region_code: x.country.clone(),
+            }),
+            iban: a.iban.clone(),
+            bic: a.bic.clone(),
+            contact_name: a.contact_name.clone(),
+            contact_phone: a.contact_phone.clone(),
+            contact_email: a.contact_email.clone(),
+        }),
+    }
+}
+
+#[tonic::async_trait]
+impl TenantService for Api {
+    async fn get_tenant(&self, request: Request<pb::GetTenantRequest>) -> Reply<pb::Tenant> {
+        let p = self.principal(&request).await?;
+        let (tenant, profile) = self.app.tenant(&p).await?;
+        Ok(Response::new(tenant_pb(&tenant, profile.as_ref())))
+    }
+
+    async fn update_agency_profile(
+        &self,
+        request: Request<pb::UpdateAgencyProfileRequest>,
+    ) -> Reply<pb::Tenant> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Admin)?;
+        let r = request.into_inner();
+        let m = Mutation::of("UpdateAgencyProfile", &r.request_id, &r)?;
+        let profile = convert::agency_profile(r.agency_profile.as_ref())?;
+        let tenant = self
+            .app
+            .update_agency_profile(&p, &m, profile, |t, a| tenant_pb(t, Some(a)))
+            .await?;
+        Ok(Response::new(tenant))
     }
 }

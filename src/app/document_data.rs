@@ -38,6 +38,10 @@ pub struct Sources<'a> {
     pub documents: Vec<(String, String, String, String)>,
     /// Who signs.
     pub signatory: Option<docs::Signatory>,
+    /// The collection agency writing, when the tenant is one (R124-4).
+    pub agency: Option<docs::Agency>,
+    /// The agency's first letter to this debtor, recalled by its later letters.
+    pub first_letter: Option<docs::LetterReference>,
 }
 
 fn amount(value: Decimal, currency: Currency) -> String {
@@ -294,10 +298,8 @@ pub fn build(claim: &Claim, s: Sources<'_>) -> docs::DocumentData {
                     .unwrap_or_default(),
             },
         }),
-        // Agency details (R124-4) need the agency's profile, which tenants do not carry yet:
-        // agency documents are refused listing what is missing.
-        agency: None,
-        first_letter: None,
+        agency: s.agency,
+        first_letter: s.first_letter,
         debtor: Some(docs::Debtor {
             kind: match debtor.kind {
                 DebtorKind::Business => docs::DebtorKind::Business,

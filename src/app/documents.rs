@@ -144,6 +144,45 @@ impl App {
             let earlier = list_documents(conn, p.tenant, id, None, 10_000).await?;
             let document_id = Uuid::now_v7();
             let reference = document_reference(request.kind, document_id);
+            // An agency writes in its own name (R124-4 1°) and recalls its first letter to the
+            // debtor in every later one (R124-4, last paragraph). A missing profile leaves
+            // empty fields, which the renderer refuses by name.
+            let tenant = recouvre_store::access::get_tenant(conn, p.tenant).await?;
+            let (agency, first_letter) = if tenant.kind == recouvre_domain::TenantKind::Agency {
+                let profile = recouvre_store::access::get_agency_profile(conn, p.tenant)
+                    .await?
+                    .map(super::tenants::profile_from_json)
+                    .transpose()?
+                    .unwrap_or_default();
+                let first = if request.kind == DocumentKind::AgencyFirstLetter {
+                    None
+                } else {
+                    recouvre_store::documents::first_agency_letter(conn, p.tenant, claim.debtor_id)
+                        .await?
+                        .map(|(id, at)| docs::LetterReference {
+                            reference: document_reference(DocumentKind::AgencyFirstLetter, id),
+                            sent_on: super::now_facts(at).today.format("%Y-%m-%d").to_string(),
+                        })
+                };
+                (
+                    Some(docs::Agency {
+                        name: profile.legal_name,
+                        legal_form: profile.legal_form,
+                        siren: profile.siren,
+                        address_lines: profile.address_lines,
+                        iban: profile.iban,
+                        bic: profile.bic,
+                        contact: docs::Contact {
+                            name: profile.contact_name,
+                            phone: profile.contact_phone,
+                            email: profile.contact_email,
+                        },
+                    }),
+                    first,
+                )
+            } else {
+                (None, None)
+            };
             let mut data = build(
                 &claim,
                 Sources {
@@ -169,6 +208,8 @@ impl App {
                         })
                         .collect(),
                     signatory: request.signatory.clone(),
+                    agency,
+                    first_letter,
                 },
             );
             data.deadline_days = Some(deadline_days(request.kind));

@@ -10,6 +10,7 @@ mod error;
 mod parties;
 pub mod rates;
 pub mod renderer;
+mod tenants;
 mod tx;
 pub mod valuation;
 

@@ -1707,3 +1707,118 @@ async fn a_retried_generation_returns_the_same_document_and_stores_one() {
         .expect("generate with the current etag");
     assert_eq!(list_all(&app, &claim.id).await.len(), 2);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A collection agency writes in its own name (R124-4) and recalls its first letter.
+
+#[tokio::test]
+async fn an_agency_sends_its_first_letter_with_the_r124_4_mentions_then_recalls_it() {
+    let app = TestApp::spawn().await;
+    let mut tenants = pb::tenant_service_client::TenantServiceClient::with_interceptor(
+        app.channel.clone(),
+        Auth(app.admin.clone()),
+    );
+    let profile = pb::AgencyProfile {
+        legal_name: "Recouvrement Rhône SAS".into(),
+        legal_form: "SAS".into(),
+        siren: "552100554".into(),
+        address: Some(pb::PostalAddress {
+            address_lines: vec!["8 rue de la République".into()],
+            postal_code: "69002".into(),
+            locality: "Lyon".into(),
+            region_code: "FR".into(),
+        }),
+        iban: "FR7630006000011234567890189".into(),
+        bic: String::new(),
+        contact_name: "Service clients".into(),
+        contact_phone: "04 72 00 00 00".into(),
+        contact_email: "contact@recouvrement-rhone.fr".into(),
+    };
+    let update = |request_id: String| pb::UpdateAgencyProfileRequest {
+        request_id,
+        agency_profile: Some(profile.clone()),
+    };
+    // A creditor tenant has no agency profile.
+    let status = tenants
+        .update_agency_profile(update(new_request_id()))
+        .await
+        .expect_err("not an agency");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    app.sql(&format!(
+        "UPDATE tenants SET kind = 'agency' WHERE id = '{}'",
+        app.tenant.0
+    ))
+    .await;
+    // Until the profile is set, the agency's letters are refused naming what is missing.
+    let creditor = app.creditor(&app.admin).await;
+    let debtor = app.debtor(&app.agent).await;
+    let claim = app
+        .claims(&app.agent)
+        .create_claim(pb::CreateClaimRequest {
+            request_id: new_request_id(),
+            claim: Some(sample_claim(&creditor.id, &debtor.id, "AGC-1", &["300.00"])),
+        })
+        .await
+        .expect("claim")
+        .into_inner();
+    let r = generate(&app, &app.agent, &claim.id, K::AgencyFirstLetter, "", None).await;
+    let status = r.expect_err("no profile yet");
+    assert_eq!(reason(&status), "DOCUMENT_DATA_MISSING");
+    assert!(
+        status.message().contains("agency.name"),
+        "{}",
+        status.message()
+    );
+
+    let tenant = tenants
+        .update_agency_profile(update(new_request_id()))
+        .await
+        .expect("profile")
+        .into_inner();
+    assert_eq!(tenant.kind, pb::TenantKind::Agency as i32);
+    assert_eq!(
+        tenant.agency_profile.as_ref().map(|p| p.siren.as_str()),
+        Some("552100554")
+    );
+    let read = tenants
+        .get_tenant(pb::GetTenantRequest {})
+        .await
+        .expect("get tenant")
+        .into_inner();
+    assert_eq!(read, tenant);
+
+    let first = generated(&app, &claim.id, K::AgencyFirstLetter, "", None).await;
+    let text = pdf_text(&fetch(&app, &first).await);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for mention in [
+        "Recouvrement Rhône SAS",
+        "R124-4",
+        "Les frais de recouvrement entrepris sans titre exécutoire restent à la charge du créancier",
+        "AGC-1",
+    ] {
+        assert!(flat.contains(mention), "{mention:?} missing from:\n{flat}");
+    }
+    let first_ref = {
+        let hex = first.id.replace('-', "");
+        format!("AGC-{}", hex[hex.len() - 12..].to_uppercase())
+    };
+    assert!(
+        flat.contains(&first_ref),
+        "{first_ref} missing from:\n{flat}"
+    );
+
+    // A later letter to the same debtor recalls the first one: its reference and date.
+    let later = generated(&app, &claim.id, K::WarningLetter1, "", None).await;
+    let flat = pdf_text(&fetch(&app, &later).await)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains(&format!("premier courrier réf. {first_ref}")),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("20/11/2026") || flat.contains("20 novembre 2026"),
+        "{flat}"
+    );
+}

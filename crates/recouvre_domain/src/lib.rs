@@ -21,7 +21,9 @@ pub use claim::{
 pub use events::{ChainBreak, EventHash, StoredEvent, verify_chain};
 pub use ids::{ApiKeyId, ClaimId, CreditorId, DebtorId, PaymentId, TenantId};
 pub use money::{Currency, Money, MoneyError};
-pub use parties::{Address, Creditor, Debtor, DebtorKind, Language, Role, TenantKind};
+pub use parties::{
+    Address, AddressParts, AgencyProfile, Creditor, Debtor, DebtorKind, Language, Role, TenantKind,
+};
 
 /// The facts about "now" a transition may use: the instant, and the calendar date in France
 /// (Europe/Paris), which is what deadlines and promise dates are compared against.

@@ -238,3 +238,44 @@ impl Debtor {
         }
     }
 }
+
+/// A collection agency's identity, printed on its letters (CPCE R124-4 1°). Fields hold the
+/// normalised text of values checked at the boundary (SIREN Luhn, IBAN mod 97, …).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct AgencyProfile {
+    /// Name or company name.
+    pub legal_name: String,
+    /// Legal form.
+    pub legal_form: String,
+    /// SIREN.
+    pub siren: String,
+    /// Address lines, the last one "postcode city".
+    pub address_lines: Vec<String>,
+    /// The account reserved for funds collected for creditors (R124-2).
+    pub iban: String,
+    /// Its BIC, if given.
+    pub bic: String,
+    /// Who debtors contact.
+    pub contact_name: String,
+    /// Their phone.
+    pub contact_phone: String,
+    /// Their e-mail.
+    pub contact_email: String,
+    /// The address as given, for the API.
+    pub address: Option<AddressParts>,
+}
+
+/// An address as plain strings (stored form).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct AddressParts {
+    /// Street lines.
+    pub lines: Vec<String>,
+    /// Postal code.
+    pub postal_code: String,
+    /// City.
+    pub city: String,
+    /// ISO country code.
+    pub country: String,
+}

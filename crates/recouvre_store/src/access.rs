@@ -207,3 +207,42 @@ pub async fn revoke_api_key(
     .await?
     .try_into()
 }
+
+/// A collection agency's identity as stored (its fields validated by the caller).
+pub async fn get_agency_profile(
+    conn: &mut Conn,
+    tenant: TenantId,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    use crate::schema::agency_profiles;
+    Ok(agency_profiles::table
+        .filter(agency_profiles::tenant_id.eq(tenant.0))
+        .select(agency_profiles::profile)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Sets a collection agency's identity.
+pub async fn upsert_agency_profile(
+    conn: &mut Conn,
+    tenant: TenantId,
+    profile: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use crate::schema::agency_profiles;
+    diesel::insert_into(agency_profiles::table)
+        .values((
+            agency_profiles::tenant_id.eq(tenant.0),
+            agency_profiles::profile.eq(profile),
+            agency_profiles::updated_at.eq(at),
+        ))
+        .on_conflict(agency_profiles::tenant_id)
+        .do_update()
+        .set((
+            agency_profiles::profile.eq(profile),
+            agency_profiles::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -251,3 +251,29 @@ pub async fn delete_template(
     .await?;
     Ok(n > 0)
 }
+
+/// The first agency letter sent to `debtor` (on any of its claims): id and date. Every later
+/// letter of the agency recalls it (CPCE R124-4, last paragraph).
+pub async fn first_agency_letter(
+    conn: &mut Conn,
+    tenant: TenantId,
+    debtor: recouvre_domain::DebtorId,
+) -> Result<Option<(Uuid, DateTime<Utc>)>, StoreError> {
+    use crate::schema::claims;
+    Ok(documents::table
+        .filter(documents::tenant_id.eq(tenant.0))
+        .filter(documents::kind.eq("agency_first_letter"))
+        .filter(
+            documents::claim_id.eq_any(
+                claims::table
+                    .filter(claims::tenant_id.eq(tenant.0))
+                    .filter(claims::debtor_id.eq(debtor.0))
+                    .select(claims::id),
+            ),
+        )
+        .order((documents::created_at, documents::id))
+        .select((documents::id, documents::created_at))
+        .first(conn)
+        .await
+        .optional()?)
+}

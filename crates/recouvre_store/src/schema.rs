@@ -198,6 +198,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    agency_profiles (tenant_id) {
+        tenant_id -> Uuid,
+        profile -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(invoices -> claims (claim_id));
 diesel::joinable!(payments -> claims (claim_id));
@@ -213,4 +221,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     payments,
     claim_events,
     idempotency_keys,
+    documents,
+    document_templates,
+    agency_profiles,
 );
