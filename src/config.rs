@@ -78,7 +78,7 @@ pub struct DocgenArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RenderSampleArgs {
     /// warning_letter_1, warning_letter_2, agency_first_letter, formal_notice, bailiff_dossier,
-    /// email_reminder or sms_reminder.
+    /// email_reminder, sms_reminder or call_script.
     #[arg(long)]
     pub kind: String,
     /// fr or en.

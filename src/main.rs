@@ -97,7 +97,7 @@ fn render_sample(args: recouvre::config::RenderSampleArgs) -> anyhow::Result<()>
     let kind: DocumentKind = args.kind.parse().map_err(|_| {
         anyhow::anyhow!(
             "--kind must be one of warning_letter_1, warning_letter_2, agency_first_letter, \
-             formal_notice, bailiff_dossier, email_reminder, sms_reminder"
+             formal_notice, bailiff_dossier, email_reminder, sms_reminder, call_script"
         )
     })?;
     let language: Language = args

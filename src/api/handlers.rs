@@ -735,6 +735,7 @@ fn document_kind(raw: i32) -> Result<recouvre_docs::DocumentKind, AppError> {
         Ok(pb::DocumentKind::BailiffDossier) => Ok(K::BailiffDossier),
         Ok(pb::DocumentKind::EmailReminder) => Ok(K::EmailReminder),
         Ok(pb::DocumentKind::SmsReminder) => Ok(K::SmsReminder),
+        Ok(pb::DocumentKind::CallScript) => Ok(K::CallScript),
         Ok(pb::DocumentKind::Unspecified) | Err(_) => Err(AppError::invalid(
             "kind",
             "is required (a DOCUMENT_KIND_… value)",
@@ -751,6 +752,7 @@ fn document_kind_pb(kind: &str) -> pb::DocumentKind {
         "bailiff_dossier" => pb::DocumentKind::BailiffDossier,
         "email_reminder" => pb::DocumentKind::EmailReminder,
         "sms_reminder" => pb::DocumentKind::SmsReminder,
+        "call_script" => pb::DocumentKind::CallScript,
         _ => pb::DocumentKind::Unspecified,
     }
 }

@@ -42,6 +42,7 @@ fn prefix(kind: DocumentKind) -> &'static str {
         DocumentKind::BailiffDossier => "CJ",
         DocumentKind::EmailReminder => "EML",
         DocumentKind::SmsReminder => "SMS",
+        DocumentKind::CallScript => "TEL",
     }
 }
 
@@ -74,6 +75,7 @@ fn file_name(kind: DocumentKind, claim_reference: &str) -> String {
         DocumentKind::BailiffDossier => ("dossier-commissaire", "pdf"),
         DocumentKind::EmailReminder => ("relance-email", "txt"),
         DocumentKind::SmsReminder => ("relance-sms", "txt"),
+        DocumentKind::CallScript => ("script-appel", "txt"),
     };
     format!("{stem}-{safe}.{ext}")
 }

@@ -311,7 +311,7 @@ fn is_sha256_hex(s: &str) -> bool {
 /// Checks what every document's metadata must say.
 #[track_caller]
 fn assert_metadata(doc: &pb::Document, claim: &pb::Claim, kind: K, language: &str) {
-    let pdf = !matches!(kind, K::EmailReminder | K::SmsReminder);
+    let pdf = !matches!(kind, K::EmailReminder | K::SmsReminder | K::CallScript);
     let (stem, ext) = match kind {
         K::WarningLetter1 => ("relance-1", "pdf"),
         K::WarningLetter2 => ("relance-2", "pdf"),
@@ -320,6 +320,7 @@ fn assert_metadata(doc: &pb::Document, claim: &pb::Claim, kind: K, language: &st
         K::BailiffDossier => ("dossier-commissaire", "pdf"),
         K::EmailReminder => ("relance-email", "txt"),
         K::SmsReminder => ("relance-sms", "txt"),
+        K::CallScript => ("script-appel", "txt"),
         K::Unspecified => unreachable!("no document of an unspecified kind"),
     };
     assert!(uuid::Uuid::parse_str(&doc.id).is_ok(), "id {:?}", doc.id);
@@ -1820,5 +1821,71 @@ async fn an_agency_sends_its_first_letter_with_the_r124_4_mentions_then_recalls_
     assert!(
         flat.contains("20/11/2026") || flat.contains("20 novembre 2026"),
         "{flat}"
+    );
+}
+
+#[tokio::test]
+async fn a_call_script_is_generated_for_the_phone_task() {
+    let app = TestApp::spawn().await;
+    publish_2026_s2(&app).await;
+    let claim = overdue_b2b_claim(&app).await;
+    let doc = generated(&app, &claim.id, K::CallScript, "", None).await;
+    assert_eq!(doc.content_type, "text/plain; charset=utf-8");
+    assert!(
+        doc.file_name.starts_with("script-appel-"),
+        "{}",
+        doc.file_name
+    );
+    let text = String::from_utf8(fetch(&app, &doc).await).expect("utf-8");
+    assert!(text.starts_with("SCRIPT D'APPEL — dossier"), "{text}");
+    assert!(text.contains("RecordContact"), "{text}");
+}
+
+/// `recouvre render-sample`, the template authors' command: no database, a PDF or a text.
+#[test]
+fn render_sample_writes_each_kind_without_a_database() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("mise-en-demeure.pdf");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_recouvre"))
+        .args(["render-sample", "--kind", "formal_notice", "--out"])
+        .arg(&out)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run render-sample");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let pdf = std::fs::read(&out).expect("written");
+    assert!(pdf_text(&pdf).contains("Mise en demeure"));
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_recouvre"))
+        .args([
+            "render-sample",
+            "--kind",
+            "sms_reminder",
+            "--language",
+            "en",
+            "--out",
+            "-",
+        ])
+        .output()
+        .expect("run render-sample");
+    assert!(run.status.success());
+    assert!(!run.stdout.is_empty());
+    // A broken template is refused with the renderer's message.
+    let broken = dir.path().join("broken.typ");
+    std::fs::write(&broken, "#let x = (").expect("write");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_recouvre"))
+        .args(["render-sample", "--kind", "warning_letter_1", "--template"])
+        .arg(&broken)
+        .args(["--out", "-"])
+        .output()
+        .expect("run render-sample");
+    assert!(!run.status.success());
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("template error"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
     );
 }

@@ -72,12 +72,15 @@ pub enum DocumentKind {
     EmailReminder,
     /// Reminder SMS (at most 160 GSM-7 septets).
     SmsReminder,
+    /// The script an agent follows when calling the debtor (a phone-call task).
+    CallScript,
 }
 
 impl DocumentKind {
     /// Every kind, in ladder order.
-    pub const ALL: [DocumentKind; 7] = [
+    pub const ALL: [DocumentKind; 8] = [
         DocumentKind::EmailReminder,
+        DocumentKind::CallScript,
         DocumentKind::WarningLetter1,
         DocumentKind::SmsReminder,
         DocumentKind::WarningLetter2,
@@ -105,6 +108,7 @@ impl DocumentKind {
             DocumentKind::BailiffDossier => "bailiff_dossier",
             DocumentKind::EmailReminder => "email_reminder",
             DocumentKind::SmsReminder => "sms_reminder",
+            DocumentKind::CallScript => "call_script",
         }
     }
 
@@ -112,7 +116,7 @@ impl DocumentKind {
     pub fn is_pdf(self) -> bool {
         !matches!(
             self,
-            DocumentKind::EmailReminder | DocumentKind::SmsReminder
+            DocumentKind::EmailReminder | DocumentKind::SmsReminder | DocumentKind::CallScript
         )
     }
 }

@@ -206,6 +206,7 @@ pub fn sample(kind: DocumentKind, lang: Language) -> DocumentData {
         DocumentKind::EmailReminder | DocumentKind::SmsReminder => {
             data.reference = "MAIL-2026-0042".into();
         }
+        DocumentKind::CallScript => data.reference = "CALL-2026-0042".into(),
         DocumentKind::AgencyFirstLetter => {
             data.reference = "RCV-2026-00318".into();
             data.agency = Some(agency);

@@ -37,7 +37,7 @@ struct Templates {
 }
 
 fn builtin(kind: DocumentKind, lang: Language) -> Option<Templates> {
-    use DocumentKind::{EmailReminder, SmsReminder};
+    use DocumentKind::{CallScript, EmailReminder, SmsReminder};
     use Language::{En, Fr};
     Some(match (kind, lang) {
         (EmailReminder, Fr) => Templates {
@@ -59,6 +59,14 @@ fn builtin(kind: DocumentKind, lang: Language) -> Option<Templates> {
         (SmsReminder, En) => Templates {
             subject: None,
             body: include_str!("../../../templates/sms_reminder.en.hbs"),
+        },
+        (CallScript, Fr) => Templates {
+            subject: None,
+            body: include_str!("../../../templates/call_script.fr.hbs"),
+        },
+        (CallScript, En) => Templates {
+            subject: None,
+            body: include_str!("../../../templates/call_script.en.hbs"),
         },
         _ => return None,
     })

@@ -83,6 +83,48 @@ pub fn validate(kind: DocumentKind, data: &DocumentData) -> Result<(), Vec<Missi
             }
             signatory(&mut c, data);
         }
+        DocumentKind::CallScript => {
+            // The agent needs whom to call, what is owed, where to pay and who to refer to.
+            match &data.creditor {
+                None => c.missing("creditor"),
+                Some(cr) => {
+                    c.text("creditor.name", &cr.name);
+                    if !agency {
+                        c.text("creditor.iban", &cr.iban);
+                        c.text("creditor.contact.name", &cr.contact.name);
+                        c.text("creditor.contact.phone", &cr.contact.phone);
+                    }
+                }
+            }
+            if agency {
+                match &data.agency {
+                    None => c.missing("agency"),
+                    Some(a) => {
+                        c.text("agency.name", &a.name);
+                        c.text("agency.iban", &a.iban);
+                        c.text("agency.contact.name", &a.contact.name);
+                        c.text("agency.contact.phone", &a.contact.phone);
+                    }
+                }
+            }
+            match &data.debtor {
+                None => c.missing("debtor"),
+                Some(d) => {
+                    c.text("debtor.name", &d.name);
+                    c.text("debtor.phone", &d.phone);
+                }
+            }
+            match &data.claim {
+                None => c.missing("claim"),
+                Some(cl) => {
+                    c.text("claim.reference", &cl.reference);
+                    c.currency("claim.currency", &cl.currency);
+                    c.amount("claim.total_balance", &cl.total_balance);
+                    invoices(&mut c, &cl.invoices);
+                }
+            }
+            deadline(&mut c, data);
+        }
         DocumentKind::EmailReminder | DocumentKind::SmsReminder => {
             let sms = kind == DocumentKind::SmsReminder;
             match &data.creditor {
