@@ -7,7 +7,7 @@ use recouvre_domain::claim::{FieldViolation, InvoiceParts, claim_violations, tex
 use recouvre_domain::identifiers::{
     Bic, CountryCode, Email, Iban, Phone, PostalCode, Siren, Siret, VatNumber,
 };
-use recouvre_domain::rates::{EcbRate, LegalRate, Semester};
+use recouvre_domain::rates::{EcbRate, LegalRate, Semester, percent_text};
 use recouvre_domain::statement::{
     Conventions, DayCount, FormalNoticeDelivery, ImputationLine, InterestBasis, InterestRegime,
     Interruption, InterruptionCause, Judgment, PaymentImputation, RecoveryCost, Statement,
@@ -1018,7 +1018,7 @@ pub fn claim_pb(c: &Claim, valuation: &Valuation, now: Now) -> pb::Claim {
                 due_date: Some(date_pb(i.due_date)),
                 amount: Some(money_pb(i.amount)),
                 payment_terms: i.payment_terms.map(payment_terms_pb),
-                contractual_rate: i.contractual_rate.map(percent_str).unwrap_or_default(),
+                contractual_rate: i.contractual_rate.map(percent_text).unwrap_or_default(),
             })
             .collect(),
         state: state_pb(c.state) as i32,
@@ -1133,15 +1133,6 @@ fn payment_terms_pb(t: PaymentTerms) -> pb::PaymentTerms {
         kind: kind as i32,
         days: t.days().map(i32::from).unwrap_or_default(),
     }
-}
-
-/// A rate in percent with at least two decimals, as statements print them ("14.00", "2.125").
-pub fn percent_str(rate: Decimal) -> String {
-    let mut r = rate.normalize();
-    if r.scale() < 2 {
-        r.rescale(2);
-    }
-    r.to_string()
 }
 
 /// An engine amount (already at the currency's precision) on the wire.
@@ -1335,15 +1326,15 @@ pub fn statement_pb(claim: ClaimId, s: &Statement) -> pb::Statement {
                         last_day: Some(date_pb(g.last_day)),
                         days: g.days,
                         base: m(g.base),
-                        rate: percent_str(g.rate),
+                        rate: percent_text(g.rate),
                         basis: g.basis.as_str().to_owned(),
                         legal_basis: g.basis.citation().to_owned(),
                         ecb_rate: match g.basis {
-                            InterestBasis::EcbPlusTen { ecb } => percent_str(ecb),
+                            InterestBasis::EcbPlusTen { ecb } => percent_text(ecb),
                             _ => String::new(),
                         },
                         floor_rate: match g.basis {
-                            InterestBasis::ContractualRate { floor: Some(f) } => percent_str(f),
+                            InterestBasis::ContractualRate { floor: Some(f) } => percent_text(f),
                             _ => String::new(),
                         },
                         below_floor: g.basis.below_floor(g.rate),
@@ -1582,7 +1573,7 @@ pub fn legal_rate(r: Option<&pb::LegalInterestRate>) -> Result<LegalRate, AppErr
 pub fn ecb_rate_pb(r: &EcbRate) -> pb::EcbRate {
     pb::EcbRate {
         effective_date: Some(date_pb(r.effective)),
-        rate: percent_str(r.rate),
+        rate: percent_text(r.rate),
         source: r.source.clone(),
     }
 }
@@ -1591,8 +1582,8 @@ pub fn ecb_rate_pb(r: &EcbRate) -> pb::EcbRate {
 pub fn legal_rate_pb(r: &LegalRate) -> pb::LegalInterestRate {
     pb::LegalInterestRate {
         semester: r.semester.to_string(),
-        individual_rate: percent_str(r.individual),
-        other_rate: percent_str(r.other),
+        individual_rate: percent_text(r.individual),
+        other_rate: percent_text(r.other),
         source: r.source.clone(),
     }
 }
@@ -1671,12 +1662,7 @@ pub fn agency_profile(
             Some(phone),
             Some(email),
         ) => {
-            let mut lines = address.lines.clone();
-            let mut last = format!("{} {}", address.postal_code.as_str(), address.city);
-            if address.country.as_str() != "FR" {
-                last = format!("{last}, {}", address.country.as_str());
-            }
-            lines.push(last);
+            let lines = address.letter_lines();
             Ok(recouvre_domain::AgencyProfile {
                 legal_name,
                 legal_form,

@@ -17,6 +17,33 @@ use crate::app::{AppError, Mutation, valuation};
 
 type Reply<T> = Result<Response<T>, Status>;
 
+/// What every change to a claim starts from: the caller (an agent at least), the request-id
+/// record of the change, and the claim.
+struct ClaimChange {
+    p: crate::app::Principal,
+    m: Mutation,
+    id: recouvre_domain::ClaimId,
+}
+
+impl Api {
+    /// Authenticates a claim change, checks the role, hashes the request under its request id
+    /// and parses the claim id; returns them with the request's message.
+    async fn claim_change<R: prost::Message>(
+        &self,
+        request: Request<R>,
+        method: &'static str,
+        keys: fn(&R) -> (&String, &String),
+    ) -> Result<(ClaimChange, R), Status> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
+        let r = request.into_inner();
+        let (request_id, claim_id) = keys(&r);
+        let m = Mutation::of(method, request_id, &r)?;
+        let id = convert::claim_id("claim_id", claim_id)?;
+        Ok((ClaimChange { p, m, id }, r))
+    }
+}
+
 fn missing(what: &str) -> Status {
     AppError::invalid(what, "is invalid").into()
 }
@@ -136,11 +163,9 @@ impl ClaimService for Api {
     }
 
     async fn record_payment(&self, request: Request<pb::RecordPaymentRequest>) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("RecordPayment", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "RecordPayment", |r| (&r.request_id, &r.claim_id))
+            .await?;
         let mut v = Violations::default();
         let amount = convert::money(&mut v, "amount", r.amount.as_ref(), None);
         let value_date = convert::date(&mut v, "value_date", r.value_date.as_ref(), true);
@@ -178,11 +203,9 @@ impl ClaimService for Api {
     }
 
     async fn record_contact(&self, request: Request<pb::RecordContactRequest>) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("RecordContact", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "RecordContact", |r| (&r.request_id, &r.claim_id))
+            .await?;
         let mut v = Violations::default();
         let channel = convert::contact_channel(&mut v, r.channel);
         let direction = convert::contact_direction(&mut v, r.direction);
@@ -226,11 +249,9 @@ impl ClaimService for Api {
     }
 
     async fn open_dispute(&self, request: Request<pb::OpenDisputeRequest>) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("OpenDispute", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "OpenDispute", |r| (&r.request_id, &r.claim_id))
+            .await?;
         let reason = r.reason.trim().to_owned();
         let claim = self
             .app
@@ -250,11 +271,9 @@ impl ClaimService for Api {
         &self,
         request: Request<pb::ResolveDisputeRequest>,
     ) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("ResolveDispute", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "ResolveDispute", |r| (&r.request_id, &r.claim_id))
+            .await?;
         let resolution = convert::dispute_resolution(r.resolution)?;
         let note = r.note.trim().to_owned();
         let claim = self
@@ -275,11 +294,11 @@ impl ClaimService for Api {
         &self,
         request: Request<pb::RecordPromiseToPayRequest>,
     ) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("RecordPromiseToPay", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "RecordPromiseToPay", |r| {
+                (&r.request_id, &r.claim_id)
+            })
+            .await?;
         let mut v = Violations::default();
         let amount = convert::money(&mut v, "amount", r.amount.as_ref(), None);
         let due_date = convert::date(&mut v, "due_date", r.due_date.as_ref(), true);
@@ -305,11 +324,9 @@ impl ClaimService for Api {
     }
 
     async fn escalate_claim(&self, request: Request<pb::EscalateClaimRequest>) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("EscalateClaim", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "EscalateClaim", |r| (&r.request_id, &r.claim_id))
+            .await?;
         let to = convert::target_stage(r.target_state)?;
         let claim = self
             .app
@@ -329,11 +346,9 @@ impl ClaimService for Api {
     }
 
     async fn close_claim(&self, request: Request<pb::CloseClaimRequest>) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("CloseClaim", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "CloseClaim", |r| (&r.request_id, &r.claim_id))
+            .await?;
         let kind = convert::closure_kind(r.kind)?;
         let reason = r.reason.trim().to_owned();
         let claim = self
@@ -375,11 +390,11 @@ impl ClaimService for Api {
         &self,
         request: Request<pb::RecordFormalNoticeDeliveryRequest>,
     ) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("RecordFormalNoticeDelivery", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "RecordFormalNoticeDelivery", |r| {
+                (&r.request_id, &r.claim_id)
+            })
+            .await?;
         let delivery = convert::formal_notice_delivery(r.delivery.as_ref())?;
         let claim = self
             .app
@@ -400,11 +415,9 @@ impl ClaimService for Api {
         &self,
         request: Request<pb::RecordJudgmentRequest>,
     ) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("RecordJudgment", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "RecordJudgment", |r| (&r.request_id, &r.claim_id))
+            .await?;
         let judgment = convert::judgment(r.judgment.as_ref())?;
         let claim = self
             .app
@@ -425,11 +438,11 @@ impl ClaimService for Api {
         &self,
         request: Request<pb::RecordLimitationInterruptionRequest>,
     ) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("RecordLimitationInterruption", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "RecordLimitationInterruption", |r| {
+                (&r.request_id, &r.claim_id)
+            })
+            .await?;
         let interruption = convert::interruption(r.interruption.as_ref())?;
         let claim = self
             .app
@@ -450,11 +463,11 @@ impl ClaimService for Api {
         &self,
         request: Request<pb::RecordRecoveryCostRequest>,
     ) -> Reply<pb::Claim> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("RecordRecoveryCost", &r.request_id, &r)?;
-        let id = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "RecordRecoveryCost", |r| {
+                (&r.request_id, &r.claim_id)
+            })
+            .await?;
         let cost = convert::recovery_cost(r.cost.as_ref())?;
         let claim = self
             .app
@@ -813,11 +826,11 @@ impl DocumentService for Api {
         &self,
         request: Request<pb::GenerateDocumentRequest>,
     ) -> Reply<pb::Document> {
-        let p = self.principal(&request).await?;
-        p.require(recouvre_domain::Role::Agent)?;
-        let r = request.into_inner();
-        let m = Mutation::of("GenerateDocument", &r.request_id, &r)?;
-        let claim = convert::claim_id("claim_id", &r.claim_id)?;
+        let (ClaimChange { p, m, id: claim }, r) = self
+            .claim_change(request, "GenerateDocument", |r| {
+                (&r.request_id, &r.claim_id)
+            })
+            .await?;
         let kind = document_kind(r.kind)?;
         let language = language("language_code", &r.language_code, false)?;
         let signatory = r

@@ -64,14 +64,11 @@ fn disposition(file_name: &str) -> HeaderValue {
 
 /// Serves one document's bytes.
 pub async fn download(api: Api, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        })
-        .filter(|t| !t.is_empty());
+    let token = super::bearer_token(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
     let principal = match api.app.authenticate(token).await {
         Ok(p) => p,
         Err(e) => return error(e),

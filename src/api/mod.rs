@@ -56,15 +56,20 @@ impl Api {
 
     /// Authenticates the request's bearer key.
     async fn principal<T>(&self, request: &Request<T>) -> Result<Principal, AppError> {
-        let token = request
+        let header = request
             .metadata()
             .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, token) = v.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
-            .filter(|t| !t.is_empty());
-        self.app.authenticate(token).await
+            .and_then(|v| v.to_str().ok());
+        self.app.authenticate(bearer_token(header)).await
     }
+}
+
+/// The token of an `authorization: Bearer <token>` header (gRPC metadata or HTTP), if any.
+pub(crate) fn bearer_token(header: Option<&str>) -> Option<&str> {
+    header
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|t| !t.is_empty())
 }

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use recouvre_docs::{self as docs, Language};
+use recouvre_domain::rates::percent_text;
 use recouvre_domain::statement::{InterestBasis, Statement};
 use recouvre_domain::{Address, Claim, Creditor, Currency, Debtor, DebtorKind, StoredEvent};
 use rust_decimal::Decimal;
@@ -54,24 +55,6 @@ fn iso(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
-fn address_lines(a: &Address) -> Vec<String> {
-    let mut lines = a.lines.clone();
-    let mut last = format!("{} {}", a.postal_code.as_str(), a.city);
-    if a.country.as_str() != "FR" {
-        last = format!("{last}, {}", a.country.as_str());
-    }
-    lines.push(last);
-    lines
-}
-
-fn percent(rate: Decimal) -> String {
-    let mut r = rate.normalize();
-    if r.scale() < 2 {
-        r.rescale(2);
-    }
-    r.to_string()
-}
-
 fn basis_words(basis: InterestBasis, language: Language) -> String {
     let fr = language == Language::Fr;
     match basis {
@@ -82,7 +65,7 @@ fn basis_words(basis: InterestBasis, language: Language) -> String {
         }
         .to_owned(),
         InterestBasis::EcbPlusTen { ecb } => {
-            let ecb = percent(ecb).replace('.', if fr { "," } else { "." });
+            let ecb = percent_text(ecb).replace('.', if fr { "," } else { "." });
             if fr {
                 format!("Taux BCE {ecb} % + 10 points")
             } else {
@@ -212,7 +195,7 @@ pub fn build(claim: &Claim, s: Sources<'_>) -> docs::DocumentData {
                         last_day: iso(g.last_day),
                         days: u32::try_from(g.days).unwrap_or(0),
                         base: amount(g.base, cur),
-                        rate: percent(g.rate),
+                        rate: percent_text(g.rate),
                         basis: basis_words(g.basis, s.language),
                         citation: g.basis.citation().to_owned(),
                         amount: amount(g.amount, cur),
@@ -272,7 +255,7 @@ pub fn build(claim: &Claim, s: Sources<'_>) -> docs::DocumentData {
                 .map(|x| x.as_str().to_owned())
                 .unwrap_or_default(),
             rcs: String::new(),
-            address_lines: address_lines(&creditor.address),
+            address_lines: creditor.address.letter_lines(),
             legal_representative: creditor.legal_representative.clone(),
             iban: creditor
                 .iban
@@ -315,7 +298,7 @@ pub fn build(claim: &Claim, s: Sources<'_>) -> docs::DocumentData {
             address_lines: debtor
                 .addresses
                 .first()
-                .map(address_lines)
+                .map(Address::letter_lines)
                 .unwrap_or_default(),
             legal_representative: String::new(),
             birth_date: String::new(),

@@ -138,9 +138,9 @@ impl App {
             let valuation = value(&claim, &rates, now.today);
             // Letters that print amounts need the statement; without a published rate they are
             // refused (RATE_NOT_PUBLISHED) rather than printed with partial sums.
-            let statement = match (&valuation.statement, request.kind) {
-                (Ok(s), _) => Some(s),
-                (Err(e), _) => return Err(ClaimError::from(*e).into()),
+            let statement = match &valuation.statement {
+                Ok(s) => Some(s),
+                Err(e) => return Err(ClaimError::from(*e).into()),
             };
             let events = list_events(conn, p.tenant, id, 0, None).await?;
             let earlier = list_documents(conn, p.tenant, id, None, 10_000).await?;

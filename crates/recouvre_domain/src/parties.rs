@@ -90,6 +90,20 @@ pub struct Address {
     pub country: CountryCode,
 }
 
+impl Address {
+    /// The lines of an envelope: street lines, then "postcode city" (and the country code
+    /// outside France).
+    pub fn letter_lines(&self) -> Vec<String> {
+        let mut lines = self.lines.clone();
+        let mut last = format!("{} {}", self.postal_code.as_str(), self.city);
+        if self.country.as_str() != "FR" {
+            last = format!("{last}, {}", self.country.as_str());
+        }
+        lines.push(last);
+        lines
+    }
+}
+
 /// Preferred language for letters and messages; French by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Language {

@@ -305,6 +305,16 @@ fn ecb_in_force(rows: &[EcbRate], day: NaiveDate) -> Option<Decimal> {
         .map(|r| r.rate)
 }
 
+/// A rate in percent as statements and letters print it: at least two decimals ("14.00",
+/// "2.125").
+pub fn percent_text(rate: Decimal) -> String {
+    let mut r = rate.normalize();
+    if r.scale() < 2 {
+        r.rescale(2);
+    }
+    r.to_string()
+}
+
 /// The lowest and highest annual rate, in percent, the tables accept: a typo (`215` for
 /// `2.15`) is refused rather than stored.
 pub const RATE_RANGE: (Decimal, Decimal) =
