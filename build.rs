@@ -21,6 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "proto/recouvre/v1/access.proto",
                 "proto/recouvre/v1/documents.proto",
                 "proto/recouvre/v1/tenants.proto",
+                "proto/recouvre/v1/automation.proto",
             ],
             &["proto"],
         )?;

@@ -128,6 +128,13 @@ pub struct ServeArgs {
     /// unset: they are typeset in this process.
     #[arg(long, env = "RECOUVRE_DOCGEN_ADDR")]
     pub docgen_addr: Option<String>,
+    /// Seconds between two passes of the scheduler, which performs the escalation policies'
+    /// due steps; 0 turns it off (for a replica that only serves the API).
+    #[arg(long, env = "RECOUVRE_SCHEDULER_INTERVAL_SECS", default_value_t = 30)]
+    pub scheduler_interval_secs: u64,
+    /// Claims per scheduler transaction.
+    #[arg(long, env = "RECOUVRE_SCHEDULER_BATCH", default_value_t = 200)]
+    pub scheduler_batch: i64,
     /// PostgreSQL connections in the pool; default 2 × CPU cores + 2 (more connections than
     /// that only make PostgreSQL's backends compete for the same cores).
     #[arg(long, env = "RECOUVRE_DB_POOL_SIZE")]

@@ -82,6 +82,13 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         drain_timeout: Duration::from_secs(args.drain_timeout_secs),
         ..ServerConfig::default()
     };
+    if args.scheduler_interval_secs > 0 {
+        tokio::spawn(recouvre::app::automation::run_scheduler(
+            app.clone(),
+            Duration::from_secs(args.scheduler_interval_secs),
+            args.scheduler_batch,
+        ));
+    }
     tracing::info!(address = %listener.local_addr()?, tls = config.tls.is_some(), "serving gRPC");
     let result = serve(app, config, listener, shutdown_signal()).await;
     if let Some(mut cluster) = db.cluster.take() {

@@ -18,7 +18,9 @@ use crate::api::pb::{
     FILE_DESCRIPTOR_SET, api_key_service_server::ApiKeyServiceServer,
     claim_service_server::ClaimServiceServer, creditor_service_server::CreditorServiceServer,
     debtor_service_server::DebtorServiceServer, document_service_server::DocumentServiceServer,
-    rate_service_server::RateServiceServer, tenant_service_server::TenantServiceServer,
+    outbox_service_server::OutboxServiceServer, policy_service_server::PolicyServiceServer,
+    rate_service_server::RateServiceServer, scheduler_service_server::SchedulerServiceServer,
+    task_service_server::TaskServiceServer, tenant_service_server::TenantServiceServer,
 };
 use crate::app::App;
 
@@ -62,6 +64,10 @@ const SERVICE_NAMES: &[&str] = &[
     "recouvre.v1.RateService",
     "recouvre.v1.DocumentService",
     "recouvre.v1.TenantService",
+    "recouvre.v1.PolicyService",
+    "recouvre.v1.TaskService",
+    "recouvre.v1.SchedulerService",
+    "recouvre.v1.OutboxService",
 ];
 
 async fn database_ok(app: &App) -> bool {
@@ -172,6 +178,26 @@ pub async fn serve(
         )
         .add_service(
             TenantServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            PolicyServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            TaskServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            OutboxServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            SchedulerServiceServer::new(api.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         )

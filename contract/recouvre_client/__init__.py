@@ -12,6 +12,7 @@ ensure_importable()
 
 from recouvre.v1 import (  # noqa: E402  (generated just above)
     access_pb2,
+    automation_pb2,
     claims_pb2,
     common_pb2,
     documents_pb2,
@@ -56,6 +57,7 @@ __all__ = [
     "add_years",
     "amount_of",
     "amount_string",
+    "automation_pb2",
     "claims_pb2",
     "common_pb2",
     "connect",

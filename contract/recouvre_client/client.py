@@ -12,6 +12,7 @@ import grpc
 from grpc_health.v1 import health_pb2_grpc
 from recouvre.v1 import (
     access_pb2_grpc,
+    automation_pb2_grpc,
     claims_pb2,
     claims_pb2_grpc,
     documents_pb2,
@@ -102,6 +103,14 @@ class Client:
     #: Documents of claims (letters, formal notices, dossiers) and the tenant's templates:
     #: any role reads, `agent` generates, `admin` sets templates.
     documents: documents_pb2_grpc.DocumentServiceStub
+    #: Escalation policies: any role reads, `admin` changes.
+    policies: automation_pb2_grpc.PolicyServiceStub
+    #: Tasks for humans (calls, visits, reviews): `agent` lists and completes.
+    tasks: automation_pb2_grpc.TaskServiceStub
+    #: E-mails and SMS the policies' steps wrote: `agent` lists and reports dispatch.
+    outbox: automation_pb2_grpc.OutboxServiceStub
+    #: Scheduler passes on demand: `operator`.
+    scheduler: automation_pb2_grpc.SchedulerServiceStub
 
     def statement(
         self,
@@ -200,6 +209,10 @@ def connect(
         health=health_pb2_grpc.HealthStub(channel),
         rates=claims_pb2_grpc.RateServiceStub(channel),
         documents=documents_pb2_grpc.DocumentServiceStub(channel),
+        policies=automation_pb2_grpc.PolicyServiceStub(channel),
+        tasks=automation_pb2_grpc.TaskServiceStub(channel),
+        outbox=automation_pb2_grpc.OutboxServiceStub(channel),
+        scheduler=automation_pb2_grpc.SchedulerServiceStub(channel),
     )
 
 

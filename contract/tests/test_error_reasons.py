@@ -22,6 +22,15 @@ EXEMPT: dict[str, str] = {
         "typesetting in-process has no sidecar to lose"
     ),
     "INTERNAL": "a server bug or a corrupt stored row; no valid or invalid request may cause it",
+    "TASK_ALREADY_DONE": (
+        "needs a task, which only the scheduler creates when a policy step falls due: days after "
+        "a claim is handed over, or at once through SchedulerService with an operator key this "
+        "suite does not hold; tests/it/automation.rs provokes it over the wire"
+    ),
+    "MESSAGE_ALREADY_SENT": (
+        "needs an outbox message, which only the scheduler writes when a policy step falls due "
+        "(see TASK_ALREADY_DONE); tests/it/automation.rs provokes it over the wire"
+    ),
     "ALREADY_EXISTS": (
         "the only unique key a client chooses is external_reference (EXTERNAL_REFERENCE_EXISTS); "
         "every other one holds server-generated ids or 256-bit random tokens"

@@ -770,6 +770,17 @@ pub fn new_claim(
             })
         })
         .collect();
+    let policy_id = if src.policy_id.trim().is_empty() {
+        None
+    } else {
+        match recouvre_domain::PolicyId::parse(src.policy_id.trim()) {
+            Some(id) => Some(id),
+            None => {
+                v.add("claim.policy_id", "must be a UUID");
+                None
+            }
+        }
+    };
     v.finish()?;
     match (creditor_id, debtor_id, currency) {
         (Some(creditor_id), Some(debtor_id), Some(currency)) if invoices.len() == parsed.len() => {
@@ -782,6 +793,9 @@ pub fn new_claim(
                 // Decided by the app from the parties.
                 regime: InterestRegime::Commercial,
                 compound_interest: src.compound_interest,
+                policy_id,
+                // Planned by the app from the policy.
+                first_step_at: None,
             })
         }
         _ => Err(AppError::invalid("claim", "is invalid")),
@@ -1042,6 +1056,13 @@ pub fn claim_pb(c: &Claim, valuation: &Valuation, now: Now) -> pb::Claim {
             close_time: Some(timestamp(x.closed_at)),
         }),
         next_action_time: c.next_action_at.map(timestamp),
+        policy_id: c
+            .automation
+            .policy_id
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        next_step: i32::try_from(c.automation.next_step).unwrap_or(i32::MAX),
+        planned_step_time: c.automation.planned_at.map(timestamp),
         event_count: c.version,
         etag: etag(c.version),
         create_time: Some(timestamp(c.created_at)),
@@ -1605,6 +1626,9 @@ fn event_kind_pb(kind: &str) -> pb::ClaimEventKind {
         "interruption_recorded" => pb::ClaimEventKind::InterruptionRecorded,
         "recovery_cost_recorded" => pb::ClaimEventKind::RecoveryCostRecorded,
         "document_generated" => pb::ClaimEventKind::DocumentGenerated,
+        "step_performed" => pb::ClaimEventKind::StepPerformed,
+        "step_skipped" => pb::ClaimEventKind::StepSkipped,
+        "task_completed" => pb::ClaimEventKind::TaskCompleted,
         _ => pb::ClaimEventKind::Unspecified,
     }
 }

@@ -2,6 +2,7 @@
 //! authenticate, parse the request into domain values (`convert`), call one use case of the
 //! app layer and render its result; errors become statuses in `status` only.
 
+mod automation;
 pub mod convert;
 mod handlers;
 pub mod http;

@@ -202,6 +202,11 @@ impl From<AppError> for Status {
                     |_| {},
                 )
             }
+            AppError::Precondition {
+                reason,
+                subject,
+                message,
+            } => precondition(reason, subject, message),
             AppError::Store(e) => store(e),
         }
     }
@@ -384,6 +389,8 @@ mod tests {
     fn every_reason_sent_is_documented_and_every_documented_reason_is_sent() {
         let mut sent = quoted_reasons(include_str!("status.rs"));
         sent.extend(quoted_reasons(include_str!("../app/claims.rs")));
+        sent.extend(quoted_reasons(include_str!("../app/policies.rs")));
+        sent.extend(quoted_reasons(include_str!("../app/tasks.rs")));
         let documented = documented_reasons(include_str!("../../docs/errors.md"));
         assert_eq!(
             sent, documented,

@@ -1,11 +1,13 @@
 //! Claim use cases.
 
+use recouvre_domain::calendar::morning_in_paris;
 use recouvre_domain::events::seal;
+use recouvre_domain::policy::{Policy, choose_policy, planned_date};
 use recouvre_domain::rates::RateTable;
 use recouvre_domain::statement::{Conventions, InterestRegime, Statement, statement};
 use recouvre_domain::terms::due_date;
 use recouvre_domain::{
-    ChainBreak, Claim, ClaimError, ClaimEvent, ClaimId, DebtorKind, NewClaim, Now, Role,
+    ChainBreak, Claim, ClaimError, ClaimEvent, ClaimId, DebtorKind, Money, NewClaim, Now, Role,
     StoredEvent, verify_chain,
 };
 use recouvre_store::StoreError;
@@ -16,6 +18,7 @@ use recouvre_store::claims::{
 use recouvre_store::create::{LedgerEntry, create_claim};
 use recouvre_store::idempotency::find_request;
 use recouvre_store::parties::claim_parties;
+use recouvre_store::policies::{ensure_builtin_policies, list_policies};
 use uuid::Uuid;
 
 use super::tx::replay;
@@ -100,6 +103,34 @@ impl App {
             });
         };
         new.regime = InterestRegime::of(debtor_kind == DebtorKind::Business, natural_person);
+        // The escalation policy: the one named, else the first matching the claim, else the
+        // default for the debtor's kind; its first step is planned from the due date.
+        let mut policies = list_policies(&mut conn, p.tenant).await?;
+        if !policies.iter().any(|s| s.policy.builtin.is_some()) {
+            ensure_builtin_policies(&mut conn, p.tenant, now.at).await?;
+            policies = list_policies(&mut conn, p.tenant).await?;
+        }
+        let policies: Vec<Policy> = policies.into_iter().map(|s| s.policy).collect();
+        let principal = new
+            .invoices
+            .iter()
+            .try_fold(Money::zero(new.currency), |sum, i| {
+                sum.checked_add(i.amount)
+            })
+            .unwrap_or(Money::zero(new.currency));
+        let policy = match new.policy_id {
+            Some(id) => policies
+                .iter()
+                .find(|p| p.id == id)
+                .ok_or(AppError::NotFound {
+                    resource: "policy",
+                    id: id.to_string(),
+                })?,
+            None => choose_policy(&policies, new.creditor_id, debtor_kind, principal).ok_or(
+                AppError::Store(StoreError::Corrupt("no built-in policy".into())),
+            )?,
+        };
+        new.policy_id = Some(policy.id);
         for invoice in &mut new.invoices {
             if let Some(terms) = invoice.payment_terms {
                 invoice.due_date = due_date(
@@ -110,6 +141,13 @@ impl App {
                 )
                 .due_date;
             }
+        }
+        if let Some(first_due) = new.invoices.iter().map(|i| i.due_date).min() {
+            new.first_step_at = policy
+                .steps
+                .first()
+                .and_then(|step| planned_date(step, first_due, None))
+                .map(morning_in_paris);
         }
         let (mut claim, events) = Claim::open(ClaimId::new_at(now.at), new, now)?;
         let (sealed, version, head) =

@@ -7,7 +7,7 @@ use recouvre_domain::{ClaimError, ClaimId, GeneratedDocument, Now, Role};
 use recouvre_store::claims::{get_claim, list_events, save_claim_change};
 use recouvre_store::documents::{
     DocumentMeta, NewDocument, TemplateRow, delete_template, document_content, document_inputs,
-    get_document, get_template, insert_document, list_documents, list_templates, upsert_template,
+    get_document, insert_document, list_documents, list_templates, upsert_template,
 };
 use recouvre_store::parties::{get_creditor, get_debtor};
 use sha2::{Digest, Sha256};
@@ -111,6 +111,207 @@ async fn render_with(
         })
 }
 
+/// What every document of a tenant needs, loaded once per tenant (the scheduler loads it
+/// once per batch).
+pub(crate) struct TenantDocs {
+    /// An agency writes in its own name (R124-4 1°); `None` for a creditor collecting its own.
+    agency: Option<docs::Agency>,
+    /// The tenant's own templates.
+    templates: Vec<TemplateRow>,
+}
+
+impl TenantDocs {
+    /// Loads the tenant's kind, agency profile and templates. A missing agency profile
+    /// leaves empty fields, which the renderer refuses by name.
+    pub(crate) async fn load(
+        conn: &mut recouvre_store::Conn,
+        tenant: recouvre_domain::TenantId,
+    ) -> Result<Self, AppError> {
+        let row = recouvre_store::access::get_tenant(conn, tenant).await?;
+        let agency = if row.kind == recouvre_domain::TenantKind::Agency {
+            let profile = recouvre_store::access::get_agency_profile(conn, tenant)
+                .await?
+                .map(super::tenants::profile_from_json)
+                .transpose()?
+                .unwrap_or_default();
+            Some(docs::Agency {
+                name: profile.legal_name,
+                legal_form: profile.legal_form,
+                siren: profile.siren,
+                address_lines: profile.address_lines,
+                iban: profile.iban,
+                bic: profile.bic,
+                contact: docs::Contact {
+                    name: profile.contact_name,
+                    phone: profile.contact_phone,
+                    email: profile.contact_email,
+                },
+            })
+        } else {
+            None
+        };
+        let templates = list_templates(conn, tenant).await?;
+        Ok(TenantDocs { agency, templates })
+    }
+
+    /// Whether the tenant is a collection agency.
+    pub(crate) fn is_agency(&self) -> bool {
+        self.agency.is_some()
+    }
+
+    fn template(&self, kind: DocumentKind, language: Language) -> Option<&TemplateRow> {
+        self.templates
+            .iter()
+            .find(|t| t.kind == kind.as_str() && t.language == language.as_str())
+    }
+}
+
+/// A document ready to render: its id, data and the tenant's template, if any.
+pub(crate) struct PreparedDocument {
+    pub(crate) id: Uuid,
+    pub(crate) kind: DocumentKind,
+    pub(crate) language: Language,
+    pub(crate) data: docs::DocumentData,
+    pub(crate) template: Option<String>,
+    pub(crate) inputs: serde_json::Value,
+}
+
+/// What a document is built from besides the claim.
+pub(crate) struct DocumentInputs<'a> {
+    pub(crate) creditor: &'a recouvre_domain::Creditor,
+    pub(crate) debtor: &'a recouvre_domain::Debtor,
+    pub(crate) statement: &'a recouvre_domain::statement::Statement,
+    pub(crate) events: &'a [recouvre_domain::StoredEvent],
+    pub(crate) earlier: &'a [DocumentMeta],
+    pub(crate) tenant: &'a TenantDocs,
+    /// The agency's first letter to the debtor, recalled by later letters (R124-4).
+    pub(crate) first_letter: Option<(Uuid, chrono::DateTime<chrono::Utc>)>,
+    pub(crate) signatory: Option<docs::Signatory>,
+}
+
+/// The debtor's language as the renderer's.
+pub(crate) fn debtor_language(debtor: &recouvre_domain::Debtor) -> Language {
+    match debtor.preferred_language {
+        recouvre_domain::Language::Fr => Language::Fr,
+        recouvre_domain::Language::En => Language::En,
+    }
+}
+
+/// Builds a document's data (pure: everything is loaded).
+pub(crate) fn prepare_document(
+    claim: &recouvre_domain::Claim,
+    kind: DocumentKind,
+    language: Language,
+    inputs: DocumentInputs<'_>,
+    today: chrono::NaiveDate,
+) -> Result<PreparedDocument, AppError> {
+    let id = Uuid::now_v7();
+    let reference = document_reference(kind, id);
+    let first_letter = if kind == DocumentKind::AgencyFirstLetter || !inputs.tenant.is_agency() {
+        None
+    } else {
+        inputs.first_letter.map(|(id, at)| docs::LetterReference {
+            reference: document_reference(DocumentKind::AgencyFirstLetter, id),
+            sent_on: super::now_facts(at).today.format("%Y-%m-%d").to_string(),
+        })
+    };
+    let mut data = build(
+        claim,
+        Sources {
+            reference,
+            today,
+            language,
+            creditor: inputs.creditor,
+            debtor: inputs.debtor,
+            statement: Some(inputs.statement),
+            events: inputs.events,
+            documents: inputs
+                .earlier
+                .iter()
+                .map(|d| {
+                    (
+                        d.file_name.clone(),
+                        d.kind.clone(),
+                        d.kind
+                            .parse()
+                            .map(|kind| document_reference(kind, d.id))
+                            .unwrap_or_default(),
+                        hex::encode(&d.sha256),
+                    )
+                })
+                .collect(),
+            signatory: inputs.signatory,
+            agency: inputs.tenant.agency.clone(),
+            first_letter,
+        },
+    );
+    data.deadline_days = Some(deadline_days(kind));
+    let json = serde_json::to_value(&data).map_err(|e| AppError::Render(format!("inputs: {e}")))?;
+    Ok(PreparedDocument {
+        id,
+        kind,
+        language,
+        data,
+        template: inputs
+            .tenant
+            .template(kind, language)
+            .map(|t| t.source.clone()),
+        inputs: json,
+    })
+}
+
+impl PreparedDocument {
+    /// Renders it through `renderer`.
+    pub(crate) async fn render(&self, renderer: &Renderer) -> Result<Rendered, AppError> {
+        render_with(
+            renderer,
+            self.kind,
+            self.language,
+            self.data.clone(),
+            self.template.clone(),
+        )
+        .await
+    }
+
+    /// The timeline's record of it.
+    pub(crate) fn generated(&self, rendered: &Rendered) -> GeneratedDocument {
+        GeneratedDocument {
+            document_id: self.id,
+            kind: self.kind.as_str().to_owned(),
+            language: self.language.as_str().to_owned(),
+            sha256: rendered.sha256.clone(),
+            template_version: rendered.template_version.clone(),
+        }
+    }
+
+    /// The row stored.
+    pub(crate) fn row(
+        self,
+        tenant: recouvre_domain::TenantId,
+        claim: &recouvre_domain::Claim,
+        rendered: Rendered,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> NewDocument {
+        NewDocument {
+            id: self.id,
+            tenant_id: tenant.0,
+            claim_id: claim.id.0,
+            kind: self.kind.as_str().to_owned(),
+            language: self.language.as_str().to_owned(),
+            content_type: rendered.content_type.clone(),
+            file_name: file_name(self.kind, &claim.external_reference),
+            size_bytes: rendered.bytes.len() as i64,
+            sha256: hex::decode(&rendered.sha256).unwrap_or_default(),
+            template_version: rendered.template_version,
+            template_source: self.template,
+            page_count: i32::try_from(rendered.pages).unwrap_or(i32::MAX),
+            inputs: self.inputs,
+            content: rendered.bytes,
+            created_at: at,
+        }
+    }
+}
+
 impl App {
     /// Generates, stores and records a document of a claim (`Role::Agent`).
     pub async fn generate_document<R: prost::Message + Default>(
@@ -131,112 +332,41 @@ impl App {
             check_etag(&request.etag, claim.version)?;
             let creditor = get_creditor(conn, p.tenant, claim.creditor_id, false).await?;
             let debtor = get_debtor(conn, p.tenant, claim.debtor_id, false).await?;
-            let language = request.language.unwrap_or(match debtor.preferred_language {
-                recouvre_domain::Language::Fr => Language::Fr,
-                recouvre_domain::Language::En => Language::En,
-            });
+            let language = request.language.unwrap_or(debtor_language(&debtor));
             let valuation = value(&claim, &rates, now.today);
             // Letters that print amounts need the statement; without a published rate they are
             // refused (RATE_NOT_PUBLISHED) rather than printed with partial sums.
             let statement = match &valuation.statement {
-                Ok(s) => Some(s),
+                Ok(s) => s,
                 Err(e) => return Err(ClaimError::from(*e).into()),
             };
             let events = list_events(conn, p.tenant, id, 0, None).await?;
             let earlier = list_documents(conn, p.tenant, id, None, 10_000).await?;
-            let document_id = Uuid::now_v7();
-            let reference = document_reference(request.kind, document_id);
-            // An agency writes in its own name (R124-4 1°) and recalls its first letter to the
-            // debtor in every later one (R124-4, last paragraph). A missing profile leaves
-            // empty fields, which the renderer refuses by name.
-            let tenant = recouvre_store::access::get_tenant(conn, p.tenant).await?;
-            let (agency, first_letter) = if tenant.kind == recouvre_domain::TenantKind::Agency {
-                let profile = recouvre_store::access::get_agency_profile(conn, p.tenant)
+            let tenant = TenantDocs::load(conn, p.tenant).await?;
+            let first_letter = if tenant.is_agency() {
+                recouvre_store::documents::first_agency_letter(conn, p.tenant, claim.debtor_id)
                     .await?
-                    .map(super::tenants::profile_from_json)
-                    .transpose()?
-                    .unwrap_or_default();
-                let first = if request.kind == DocumentKind::AgencyFirstLetter {
-                    None
-                } else {
-                    recouvre_store::documents::first_agency_letter(conn, p.tenant, claim.debtor_id)
-                        .await?
-                        .map(|(id, at)| docs::LetterReference {
-                            reference: document_reference(DocumentKind::AgencyFirstLetter, id),
-                            sent_on: super::now_facts(at).today.format("%Y-%m-%d").to_string(),
-                        })
-                };
-                (
-                    Some(docs::Agency {
-                        name: profile.legal_name,
-                        legal_form: profile.legal_form,
-                        siren: profile.siren,
-                        address_lines: profile.address_lines,
-                        iban: profile.iban,
-                        bic: profile.bic,
-                        contact: docs::Contact {
-                            name: profile.contact_name,
-                            phone: profile.contact_phone,
-                            email: profile.contact_email,
-                        },
-                    }),
-                    first,
-                )
             } else {
-                (None, None)
+                None
             };
-            let mut data = build(
+            let prepared = prepare_document(
                 &claim,
-                Sources {
-                    reference,
-                    today: now.today,
-                    language,
+                request.kind,
+                language,
+                DocumentInputs {
                     creditor: &creditor,
                     debtor: &debtor,
                     statement,
                     events: &events,
-                    documents: earlier
-                        .iter()
-                        .map(|d| {
-                            (
-                                d.file_name.clone(),
-                                d.kind.clone(),
-                                d.kind
-                                    .parse()
-                                    .map(|kind| document_reference(kind, d.id))
-                                    .unwrap_or_default(),
-                                hex::encode(&d.sha256),
-                            )
-                        })
-                        .collect(),
-                    signatory: request.signatory.clone(),
-                    agency,
+                    earlier: &earlier,
+                    tenant: &tenant,
                     first_letter,
+                    signatory: request.signatory.clone(),
                 },
-            );
-            data.deadline_days = Some(deadline_days(request.kind));
-            let template =
-                get_template(conn, p.tenant, request.kind.as_str(), language.as_str()).await?;
-            let inputs = serde_json::to_value(&data)
-                .map_err(|e| AppError::Render(format!("inputs: {e}")))?;
-            let rendered = render_with(
-                &self.renderer,
-                request.kind,
-                language,
-                data,
-                template.as_ref().map(|t| t.source.clone()),
-            )
-            .await?;
-            let events = claim.record_document(
-                GeneratedDocument {
-                    document_id,
-                    kind: request.kind.as_str().to_owned(),
-                    language: language.as_str().to_owned(),
-                    sha256: rendered.sha256.clone(),
-                    template_version: rendered.template_version.clone(),
-                },
-                now,
+                now.today,
             )?;
+            let rendered = prepared.render(&self.renderer).await?;
+            let events = claim.record_document(prepared.generated(&rendered), now)?;
             let (sealed, version, head) = seal(
                 claim.id,
                 claim.version,
@@ -258,24 +388,8 @@ impl App {
                 now.at,
             )
             .await?;
-            let new = NewDocument {
-                id: document_id,
-                tenant_id: p.tenant.0,
-                claim_id: claim.id.0,
-                kind: request.kind.as_str().to_owned(),
-                language: language.as_str().to_owned(),
-                content_type: rendered.content_type.clone(),
-                file_name: file_name(request.kind, &claim.external_reference),
-                size_bytes: rendered.bytes.len() as i64,
-                sha256: hex::decode(&rendered.sha256).unwrap_or_default(),
-                template_version: rendered.template_version,
-                template_source: template.map(|t| t.source),
-                page_count: i32::try_from(rendered.pages).unwrap_or(i32::MAX),
-                inputs,
-                content: rendered.bytes,
-                created_at: now.at,
-            };
-            insert_document(conn, &new).await?;
+            let document_id = prepared.id;
+            insert_document(conn, &prepared.row(p.tenant, &claim, rendered, now.at)).await?;
             let meta = get_document(conn, p.tenant, document_id).await?;
             Ok(render_meta(&meta))
         })

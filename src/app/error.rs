@@ -68,6 +68,17 @@ pub enum AppError {
     /// was not tried with).
     #[error("rendering failed: {0}")]
     Render(String),
+    /// A rule about something other than a claim refused the change (a built-in policy
+    /// deleted, a policy in use deleted, a task already done).
+    #[error("{message}")]
+    Precondition {
+        /// Stable reason (`POLICY_BUILTIN`, `POLICY_IN_USE`, `TASK_ALREADY_DONE`).
+        reason: &'static str,
+        /// What it is about (`policy`, `task`).
+        subject: &'static str,
+        /// Human sentence.
+        message: String,
+    },
     /// The database failed.
     #[error(transparent)]
     Store(StoreError),

@@ -3,13 +3,16 @@
 //! events it produced — all or nothing.
 
 mod auth;
+pub mod automation;
 mod claims;
 mod document_data;
 pub mod documents;
 mod error;
 mod parties;
+pub mod policies;
 pub mod rates;
 pub mod renderer;
+pub mod tasks;
 mod tenants;
 mod tx;
 pub mod valuation;

@@ -45,16 +45,7 @@ pub fn render_here(
             content_type: "application/pdf".to_owned(),
         });
     }
-    let text = match template {
-        Some(source) => {
-            let (subject, body) = match source.split_once("\n---\n") {
-                Some((s, b)) if kind == DocumentKind::EmailReminder => (Some(s), b),
-                _ => (None, source),
-            };
-            docs::render_text_with_template(kind, language, data, subject, body)?
-        }
-        None => docs::render_text(kind, language, data)?,
-    };
+    let text = render_text_here(kind, language, data, template)?;
     let bytes = match &text.subject {
         Some(subject) => format!("Subject: {subject}\n\n{}", text.body),
         None => text.body.clone(),
@@ -72,6 +63,26 @@ pub fn render_here(
         pages: 0,
         content_type: "text/plain; charset=utf-8".to_owned(),
     })
+}
+
+/// Renders a text kind (e-mail, SMS, call script) with the tenant's `template` if given:
+/// "subject\n---\nbody" for e-mails, the body otherwise.
+pub fn render_text_here(
+    kind: DocumentKind,
+    language: Language,
+    data: &docs::DocumentData,
+    template: Option<&str>,
+) -> Result<docs::RenderedText, docs::RenderError> {
+    match template {
+        Some(source) => {
+            let (subject, body) = match source.split_once("\n---\n") {
+                Some((s, b)) if kind == DocumentKind::EmailReminder => (Some(s), b),
+                _ => (None, source),
+            };
+            docs::render_text_with_template(kind, language, data, subject, body)
+        }
+        None => docs::render_text(kind, language, data),
+    }
 }
 
 /// Why a render did not give a document.

@@ -278,7 +278,8 @@ async fn create_claim_schedules_the_first_reminder_a_week_after_the_earliest_due
         .await
         .expect("create")
         .into_inner();
-    assert_eq!(claim.next_action_time, Some(ts(utc(2026, 12, 17, 8, 0))));
+    // 08:00 in Paris (UTC+1 in winter).
+    assert_eq!(claim.next_action_time, Some(ts(utc(2026, 12, 17, 7, 0))));
 }
 
 /// A valid claim of two invoices with `edit` applied; the refusal must name exactly `fields`.
@@ -747,7 +748,7 @@ async fn list_claims_filters_combine() {
         .expect("escalate");
     assert_eq!(
         escalated.into_inner().next_action_time,
-        Some(ts(utc(2026, 11, 29, 8, 0)))
+        Some(ts(utc(2026, 11, 29, 7, 0)))
     );
     let disputed = app
         .claims(&app.agent)
@@ -884,11 +885,11 @@ async fn list_claims_filters_combine() {
         sorted(&[c1])
     );
     assert_eq!(
-        list(&app, before(utc(2026, 11, 29, 8, 0))).await,
+        list(&app, before(utc(2026, 11, 29, 7, 0))).await,
         sorted(&[c1])
     );
     assert_eq!(
-        list(&app, before(utc(2026, 11, 29, 8, 1))).await,
+        list(&app, before(utc(2026, 11, 29, 7, 1))).await,
         sorted(&[c1, c2])
     );
     assert_eq!(
@@ -1725,7 +1726,7 @@ async fn promise_holds_escalation_and_refuses_a_second() {
         })
     );
     // The next step is the morning after the promised date.
-    assert_eq!(promised.next_action_time, Some(ts(utc(2026, 12, 1, 8, 0))));
+    assert_eq!(promised.next_action_time, Some(ts(utc(2026, 12, 1, 7, 0))));
     assert_eq!(promised.event_count, 2);
 
     assert_refused(
@@ -2035,7 +2036,7 @@ async fn escalation_climbs_one_stage_at_a_time() {
         .into_inner();
     assert_eq!(notice.state, pb::ClaimState::FormalNotice as i32);
     // Legal review the morning after the 8-day notice runs out.
-    assert_eq!(notice.next_action_time, Some(ts(utc(2026, 11, 29, 8, 0))));
+    assert_eq!(notice.next_action_time, Some(ts(utc(2026, 11, 29, 7, 0))));
     assert_refused(
         claims
             .escalate_claim(escalate(id, pb::ClaimState::FormalNotice))

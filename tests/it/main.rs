@@ -3,6 +3,7 @@
 
 mod support;
 
+mod automation;
 mod claims;
 mod docgen;
 mod documents;

@@ -34,6 +34,9 @@ impl ManualClock {
     pub fn set(&self, at: DateTime<Utc>) {
         *self.0.lock().expect("clock lock") = at;
     }
+    pub fn now_at(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock lock")
+    }
     pub fn advance_days(&self, days: i64) {
         let mut t = self.0.lock().expect("clock lock");
         *t += chrono::Duration::days(days);

@@ -5,14 +5,15 @@
 //! date) pause escalation without changing the stage. Every transition is a pure function of
 //! the claim, its inputs and [`Now`]; it returns the events to append, never writes anything.
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use rust_decimal::Decimal;
 
 use crate::Now;
-use crate::ids::{ClaimId, CreditorId, DebtorId, PaymentId};
+use crate::ids::{ClaimId, CreditorId, DebtorId, PaymentId, PolicyId, TaskId};
 use crate::money::{Currency, Money, MoneyError};
+use crate::policy::StepAction;
 use crate::rates::RateError;
 use crate::statement::{
     FormalNoticeDelivery, InterestRegime, Interruption, InterruptionCause, Judgment, LegalFacts,
@@ -550,6 +551,23 @@ pub enum Settlement {
     Unpriced(RateError),
 }
 
+/// What a performed step produced, as recorded on the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRecord {
+    /// Its index in the policy.
+    pub index: u32,
+    /// Its action.
+    pub action: StepAction,
+    /// The policy it belongs to (`None`: the tenant's default).
+    pub policy_id: Option<PolicyId>,
+    /// The letter it generated.
+    pub document_id: Option<uuid::Uuid>,
+    /// The task it created.
+    pub task_id: Option<TaskId>,
+    /// The e-mail or SMS it queued in the outbox.
+    pub message_id: Option<uuid::Uuid>,
+}
+
 /// Input of [`Claim::open`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewClaim {
@@ -567,6 +585,23 @@ pub struct NewClaim {
     pub regime: InterestRegime,
     /// The contract provides for compound interest (C. civ. 1343-2).
     pub compound_interest: bool,
+    /// The escalation policy it follows; `None`: the tenant's default for the debtor's kind.
+    pub policy_id: Option<PolicyId>,
+    /// When the policy's first step falls due; `None`: the due date + 7 days (PRODUCT.md §4).
+    pub first_step_at: Option<DateTime<Utc>>,
+}
+
+/// Where a claim stands in its escalation policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Automation {
+    /// The policy; `None`: the tenant's default for the debtor's kind.
+    pub policy_id: Option<PolicyId>,
+    /// Index of the next step to perform.
+    pub next_step: u32,
+    /// The day the last step ran (or the formal notice was escalated to by hand).
+    pub last_step_on: Option<NaiveDate>,
+    /// When the next step falls due, holds aside; `None` when nothing more is planned.
+    pub planned_at: Option<DateTime<Utc>>,
 }
 
 /// A claim (créance): what one debtor owes one creditor, and where its collection stands.
@@ -602,8 +637,11 @@ pub struct Claim {
     pub promise: Option<Promise>,
     /// How it ended, once closed.
     pub closure: Option<Closure>,
-    /// When the next collection step is due; `None` when nothing is scheduled.
+    /// When the scheduler must next look at the claim: the next step, or the end of a hold;
+    /// `None` when nothing is scheduled.
     pub next_action_at: Option<DateTime<Utc>>,
+    /// Where it stands in its escalation policy.
+    pub automation: Automation,
     /// Sequence number of the last event; the etag.
     pub version: i64,
     /// Hash of the last event (head of the chain).
@@ -708,6 +746,29 @@ impl ClaimError {
 /// Something that happened to a claim; each becomes one entry of the hash-chained timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClaimEvent {
+    /// A step of the escalation policy ran.
+    StepPerformed(StepRecord),
+    /// A step of the escalation policy was skipped.
+    StepSkipped {
+        /// Its index in the policy.
+        index: u32,
+        /// Its action.
+        action: StepAction,
+        /// Why, as a stable code (`debtor_kind`, `below_min_unpaid`, `stage_passed`,
+        /// `no_email_address`, `no_phone_number`).
+        reason: &'static str,
+    },
+    /// A task for a human was completed.
+    TaskCompleted {
+        /// The task.
+        task_id: TaskId,
+        /// Its kind (stored name).
+        kind: String,
+        /// Its outcome (stored name).
+        outcome: String,
+        /// The agent's note.
+        note: String,
+    },
     /// The claim was handed over.
     Created {
         /// Invoices and their total, as received.
@@ -814,6 +875,9 @@ impl ClaimEvent {
             ClaimEvent::PromiseBroken { .. } => "promise_broken",
             ClaimEvent::Escalated { .. } => "escalated",
             ClaimEvent::Closed { .. } => "claim_closed",
+            ClaimEvent::StepPerformed(_) => "step_performed",
+            ClaimEvent::StepSkipped { .. } => "step_skipped",
+            ClaimEvent::TaskCompleted { .. } => "task_completed",
         }
     }
 
@@ -911,6 +975,30 @@ impl ClaimEvent {
             ClaimEvent::Closed { kind, reason } => {
                 json!({ "kind": kind.as_str(), "reason": reason })
             }
+            ClaimEvent::StepPerformed(r) => json!({
+                "index": r.index,
+                "action": r.action.as_str(),
+                "policy_id": r.policy_id.map(|p| p.to_string()),
+                "document_id": r.document_id.map(|d| d.to_string()),
+                "task_id": r.task_id.map(|t| t.to_string()),
+                "message_id": r.message_id.map(|m| m.to_string()),
+            }),
+            ClaimEvent::StepSkipped {
+                index,
+                action,
+                reason,
+            } => json!({ "index": index, "action": action.as_str(), "reason": reason }),
+            ClaimEvent::TaskCompleted {
+                task_id,
+                kind,
+                outcome,
+                note,
+            } => json!({
+                "task_id": task_id.to_string(),
+                "kind": kind,
+                "outcome": outcome,
+                "note": note,
+            }),
         }
     }
 }
@@ -936,15 +1024,14 @@ fn check_text(field: &str, text: &str, required: bool, out: &mut Vec<FieldViolat
 }
 
 /// Morning of `date` (08:00 UTC): when a step scheduled for that day becomes due.
-fn morning_of(date: NaiveDate) -> DateTime<Utc> {
-    date.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN))
-        .and_utc()
+pub(crate) fn morning_of(date: NaiveDate) -> DateTime<Utc> {
+    crate::calendar::morning_in_paris(date)
 }
 
 /// Delay before the first reminder, and between formal notice and legal review (PRODUCT.md §4
 /// default policy: reminder at due date + 7 days; legal review the day after an 8-day notice).
 const FIRST_REMINDER_DAYS: u64 = 7;
-const FORMAL_NOTICE_DEADLINE_DAYS: u64 = 8;
+const FORMAL_NOTICE_DEADLINE_DAYS: u64 = crate::policy::FORMAL_NOTICE_DEADLINE_DAYS as u64;
 
 impl Claim {
     /// Opens a claim from the invoices handed over. Checks every invoice and reports every
@@ -1004,14 +1091,24 @@ impl Claim {
             dispute: None,
             promise: None,
             closure: None,
-            next_action_at: Some(
-                morning_of(first_due + Days::new(FIRST_REMINDER_DAYS)).max(now.at),
-            ),
+            next_action_at: None,
+            automation: Automation {
+                policy_id: new.policy_id,
+                next_step: 0,
+                last_step_on: None,
+                planned_at: Some(
+                    new.first_step_at
+                        .unwrap_or_else(|| morning_of(first_due + Days::new(FIRST_REMINDER_DAYS)))
+                        .max(now.at),
+                ),
+            },
             version: 0,
             head_hash: [0; 32],
             created_at: now.at,
             updated_at: now.at,
         };
+        let mut claim = claim;
+        claim.reschedule();
         let event = ClaimEvent::Created {
             invoices: claim.invoices.clone(),
             principal_total: total,
@@ -1049,7 +1146,7 @@ impl Claim {
 
     /// Marks a promise whose date has passed without full payment as broken. Runs before
     /// every transition, so the timeline shows the break before what followed it.
-    fn expire_promise(&mut self, now: Now, events: &mut Vec<ClaimEvent>) {
+    pub(crate) fn expire_promise(&mut self, now: Now, events: &mut Vec<ClaimEvent>) {
         if let Some(promise) = &self.promise
             && promise.due_date < now.today
         {
@@ -1062,24 +1159,24 @@ impl Claim {
         }
     }
 
-    /// Recomputes when the next step is due after a change.
-    fn reschedule(&mut self, now: Now) {
+    /// Recomputes when the scheduler must next look at the claim: never while closed, disputed
+    /// or with the legal team; the day after a promise's date (to break it or resume);
+    /// otherwise when the next step of its policy falls due.
+    pub(crate) fn reschedule(&mut self) {
         self.next_action_at = match self.state {
             ClaimState::Closed(_) => None,
             ClaimState::Open(_) if self.dispute.is_some() => None,
+            ClaimState::Open(Stage::Legal) => None,
             ClaimState::Open(_) if self.promise.is_some() => self
                 .promise
                 .as_ref()
                 .map(|p| morning_of(p.due_date + Days::new(1))),
-            ClaimState::Open(Stage::Legal) => None,
-            ClaimState::Open(Stage::Amicable | Stage::FormalNotice) => {
-                Some(self.next_action_at.unwrap_or(now.at))
-            }
+            ClaimState::Open(Stage::Amicable | Stage::FormalNotice) => self.automation.planned_at,
         };
     }
 
     fn finish(&mut self, now: Now, events: Vec<ClaimEvent>) -> Vec<ClaimEvent> {
-        self.reschedule(now);
+        self.reschedule();
         self.updated_at = now.at;
         events
     }
@@ -1374,10 +1471,15 @@ impl Claim {
             return Err(ClaimError::LimitationExpired { deadline });
         }
         self.state = ClaimState::Open(to);
-        self.next_action_at = match to {
-            Stage::FormalNotice => Some(morning_of(
-                now.today + Days::new(FORMAL_NOTICE_DEADLINE_DAYS + 1),
-            )),
+        // A formal notice sent by hand counts as the policy's: the scheduler skips the steps
+        // up to the policy's own notice and plans what follows from today.
+        self.automation.planned_at = match to {
+            Stage::FormalNotice => {
+                self.automation.last_step_on = Some(now.today);
+                Some(morning_of(
+                    now.today + Days::new(FORMAL_NOTICE_DEADLINE_DAYS + 1),
+                ))
+            }
             Stage::Amicable | Stage::Legal => None,
         };
         events.push(ClaimEvent::Escalated { from, to });

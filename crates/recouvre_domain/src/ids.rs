@@ -57,3 +57,11 @@ id_type!(
     /// A payment recorded on a claim.
     PaymentId
 );
+id_type!(
+    /// An escalation policy (politique de relance).
+    PolicyId
+);
+id_type!(
+    /// A task for a human: a call, a visit, a legal review.
+    TaskId
+);

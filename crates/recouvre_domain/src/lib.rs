@@ -3,23 +3,29 @@
 //! Invariants: this crate does no I/O and never reads the clock — every transition takes the
 //! facts it needs, `now` included. It knows nothing of protobuf, tonic or Diesel.
 
+pub mod automation;
+pub mod calendar;
 pub mod claim;
 pub mod events;
 pub mod identifiers;
 pub mod ids;
 pub mod money;
 pub mod parties;
+pub mod plan;
+pub mod policy;
 pub mod rates;
 pub mod statement;
+pub mod task;
 pub mod terms;
 
 pub use claim::{
-    Claim, ClaimError, ClaimEvent, ClaimState, Closure, ClosureKind, Contact, ContactChannel,
-    ContactDirection, ContactOutcome, Dispute, DisputeResolution, GeneratedDocument, Invoice,
-    InvoiceParts, NewClaim, Payment, PaymentMethod, Promise, Settlement, Stage,
+    Automation, Claim, ClaimError, ClaimEvent, ClaimState, Closure, ClosureKind, Contact,
+    ContactChannel, ContactDirection, ContactOutcome, Dispute, DisputeResolution,
+    GeneratedDocument, Invoice, InvoiceParts, NewClaim, Payment, PaymentMethod, Promise,
+    Settlement, Stage, StepRecord,
 };
 pub use events::{ChainBreak, EventHash, StoredEvent, verify_chain};
-pub use ids::{ApiKeyId, ClaimId, CreditorId, DebtorId, PaymentId, TenantId};
+pub use ids::{ApiKeyId, ClaimId, CreditorId, DebtorId, PaymentId, PolicyId, TaskId, TenantId};
 pub use money::{Currency, Money, MoneyError};
 pub use parties::{
     Address, AddressParts, AgencyProfile, Creditor, Debtor, DebtorKind, Language, Role, TenantKind,

@@ -94,6 +94,8 @@ fn new_claim(invoices: Vec<Invoice>) -> NewClaim {
         invoices,
         regime: InterestRegime::Commercial,
         compound_interest: false,
+        policy_id: None,
+        first_step_at: None,
     }
 }
 
@@ -1996,17 +1998,17 @@ fn escalation_schedules_and_holds_unschedule() {
     claim
         .escalate(Stage::FormalNotice, None, now_at(0))
         .expect("formal notice");
-    // Eight days of notice, legal review the morning after the deadline.
+    // Eight days of notice, legal review the morning after the deadline: 08:00 in Paris.
     assert_eq!(
         claim.next_action_at,
-        Some(at(day(9)) - chrono::Duration::hours(2))
+        Some(recouvre_domain::calendar::morning_in_paris(day(9)))
     );
     claim
         .record_promise(eur("100.00"), day(4), owed(&claim), now_at(0))
         .expect("promise");
     assert_eq!(
         claim.next_action_at,
-        Some(at(day(5)) - chrono::Duration::hours(2))
+        Some(recouvre_domain::calendar::morning_in_paris(day(5)))
     );
 }
 

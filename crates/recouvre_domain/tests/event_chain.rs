@@ -96,6 +96,8 @@ fn chain() -> Chain {
         ],
         regime: InterestRegime::Commercial,
         compound_interest: true,
+        policy_id: None,
+        first_step_at: None,
     };
     let (mut claim, created) = Claim::open(id, new, now(40)).expect("valid claim");
     let mut batches: Vec<(Vec<ClaimEvent>, &str, Now)> = vec![(created, "system", now(40))];

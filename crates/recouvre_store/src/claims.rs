@@ -6,8 +6,8 @@ use diesel_async::RunQueryDsl;
 use recouvre_domain::statement::InterestRegime;
 use recouvre_domain::terms::PaymentTerms;
 use recouvre_domain::{
-    Claim, ClaimId, ClaimState, CreditorId, Currency, DebtorId, Invoice, Money, Payment, PaymentId,
-    PaymentMethod, StoredEvent, TenantId,
+    Automation, Claim, ClaimId, ClaimState, CreditorId, Currency, DebtorId, Invoice, Money,
+    Payment, PaymentId, PaymentMethod, PolicyId, StoredEvent, TenantId,
 };
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -72,6 +72,10 @@ struct ClaimRow {
     interest_regime: String,
     legal_facts: Value,
     limitation_deadline: Option<NaiveDate>,
+    policy_id: Option<Uuid>,
+    next_step: i32,
+    last_step_on: Option<NaiveDate>,
+    planned_action_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -114,6 +118,10 @@ impl ClaimRow {
             interest_regime: c.regime.as_str().to_owned(),
             legal_facts: legal_facts_to_json(&c.legal),
             limitation_deadline,
+            policy_id: c.automation.policy_id.map(|p| p.0),
+            next_step: i32::try_from(c.automation.next_step).unwrap_or(i32::MAX),
+            last_step_on: c.automation.last_step_on,
+            planned_action_at: c.automation.planned_at,
         }
     }
 
@@ -182,6 +190,13 @@ impl ClaimRow {
                 .transpose()?,
             closure: self.closure.map(closure_from_json).transpose()?,
             next_action_at: self.next_action_at,
+            automation: Automation {
+                policy_id: self.policy_id.map(PolicyId),
+                next_step: u32::try_from(self.next_step)
+                    .map_err(|_| StoreError::Corrupt(format!("next step {}", self.next_step)))?,
+                last_step_on: self.last_step_on,
+                planned_at: self.planned_action_at,
+            },
             version: self.version,
             head_hash: self
                 .head_hash
@@ -312,6 +327,9 @@ pub async fn save_claim_change(
         claims::updated_at.eq(row.updated_at),
         claims::legal_facts.eq(row.legal_facts),
         claims::limitation_deadline.eq(row.limitation_deadline),
+        claims::next_step.eq(row.next_step),
+        claims::last_step_on.eq(row.last_step_on),
+        claims::planned_action_at.eq(row.planned_action_at),
     ))
     .execute(&mut &*shared);
     let payments = insert_rows!(payments::table, payment_rows, shared);
@@ -500,4 +518,185 @@ pub async fn list_events(
         .into_iter()
         .map(EventRow::into_event)
         .collect()
+}
+
+/// Locks up to `limit` claims whose next action is due at `as_of`, across tenants, soonest
+/// first, skipping claims another worker holds (`FOR UPDATE SKIP LOCKED`), and loads them with
+/// their invoices and payments in two more queries. The locks last until the caller's
+/// transaction ends, so each due claim is worked by one worker at a time.
+pub async fn lock_due_claims(
+    conn: &mut Conn,
+    as_of: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(TenantId, Claim)>, StoreError> {
+    let rows = claims::table
+        .filter(claims::next_action_at.le(as_of))
+        .order(claims::next_action_at)
+        .limit(limit)
+        .select(ClaimRow::as_select())
+        .for_update()
+        .skip_locked()
+        .load::<ClaimRow>(conn)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let shared: &Conn = conn;
+    let invoices = invoices::table
+        .filter(invoices::claim_id.eq_any(&ids))
+        .order((invoices::claim_id, invoices::position))
+        .select(InvoiceRow::as_select())
+        .load::<InvoiceRow>(&mut &*shared);
+    let payments = payments::table
+        .filter(payments::claim_id.eq_any(&ids))
+        .order((
+            payments::claim_id,
+            payments::recorded_at,
+            payments::recorded_seq,
+            payments::id,
+        ))
+        .select(PaymentRow::as_select())
+        .load::<PaymentRow>(&mut &*shared);
+    let (invoices, payments) = futures::join!(invoices, payments);
+    let mut invoices_by: std::collections::HashMap<Uuid, Vec<InvoiceRow>> =
+        std::collections::HashMap::new();
+    for row in invoices? {
+        invoices_by.entry(row.claim_id).or_default().push(row);
+    }
+    let mut payments_by: std::collections::HashMap<Uuid, Vec<PaymentRow>> =
+        std::collections::HashMap::new();
+    for row in payments? {
+        payments_by.entry(row.claim_id).or_default().push(row);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let tenant = TenantId(row.tenant_id);
+            let invoices = invoices_by.remove(&row.id).unwrap_or_default();
+            let payments = payments_by.remove(&row.id).unwrap_or_default();
+            Ok((tenant, row.into_claim(invoices, payments)?))
+        })
+        .collect()
+}
+
+/// One claim's change made by the scheduler.
+#[derive(Debug)]
+pub struct ScheduledChange<'a> {
+    /// Its tenant.
+    pub tenant: TenantId,
+    /// The claim after the pass.
+    pub claim: &'a Claim,
+    /// The sealed events of the pass.
+    pub events: &'a [StoredEvent],
+    /// The limitation deadline after it.
+    pub limitation_deadline: Option<NaiveDate>,
+}
+
+/// Saves the scheduler's changes to many claims in two statements (one `UPDATE … FROM
+/// unnest`, one `INSERT … SELECT unnest`). A pass changes only the stage, the promise, the
+/// schedule and the policy position, with the chain head; those are the columns written.
+pub async fn save_scheduled_changes(
+    conn: &mut Conn,
+    changes: &[ScheduledChange<'_>],
+) -> Result<(), StoreError> {
+    use diesel::sql_types::{
+        Array, Bytea, Date, Int4, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+    };
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<ClaimRow> = changes
+        .iter()
+        .map(|c| ClaimRow::new(c.tenant, c.claim, c.limitation_deadline))
+        .collect();
+    let update = diesel::sql_query(
+        "UPDATE claims SET state = u.state, promise = u.promise, next_action_at = u.next_action_at, \
+         version = u.version, head_hash = u.head_hash, updated_at = u.updated_at, \
+         next_step = u.next_step, last_step_on = u.last_step_on, \
+         planned_action_at = u.planned_action_at, limitation_deadline = u.limitation_deadline \
+         FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         AS u(id, tenant_id, state, promise, next_action_at, version, head_hash, updated_at, \
+         next_step, last_step_on, planned_action_at, limitation_deadline) \
+         WHERE claims.id = u.id AND claims.tenant_id = u.tenant_id",
+    )
+    .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.id).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.tenant_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.state.clone()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Jsonb>>, _>(rows.iter().map(|r| r.promise.clone()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(
+        rows.iter().map(|r| r.next_action_at).collect::<Vec<_>>(),
+    )
+    .bind::<Array<Int8>, _>(rows.iter().map(|r| r.version).collect::<Vec<_>>())
+    .bind::<Array<Bytea>, _>(rows.iter().map(|r| r.head_hash.clone()).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.updated_at).collect::<Vec<_>>())
+    .bind::<Array<Int4>, _>(rows.iter().map(|r| r.next_step).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Date>>, _>(rows.iter().map(|r| r.last_step_on).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(
+        rows.iter().map(|r| r.planned_action_at).collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Date>>, _>(
+        rows.iter()
+            .map(|r| r.limitation_deadline)
+            .collect::<Vec<_>>(),
+    );
+    let events: Vec<(Uuid, &StoredEvent)> = changes
+        .iter()
+        .flat_map(|c| c.events.iter().map(move |e| (c.tenant.0, e)))
+        .collect();
+    let insert = diesel::sql_query(
+        "INSERT INTO claim_events (claim_id, seq, tenant_id, kind, occurred_at, actor, payload, \
+         prev_hash, hash) SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind::<Array<SqlUuid>, _>(events.iter().map(|(_, e)| e.claim_id.0).collect::<Vec<_>>())
+    .bind::<Array<Int8>, _>(events.iter().map(|(_, e)| e.seq).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(events.iter().map(|(t, _)| *t).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        events
+            .iter()
+            .map(|(_, e)| e.kind.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Timestamptz>, _>(
+        events
+            .iter()
+            .map(|(_, e)| e.occurred_at)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Text>, _>(
+        events
+            .iter()
+            .map(|(_, e)| e.actor.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Jsonb>, _>(
+        events
+            .iter()
+            .map(|(_, e)| e.payload.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Bytea>, _>(
+        events
+            .iter()
+            .map(|(_, e)| e.prev_hash.to_vec())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Bytea>, _>(
+        events
+            .iter()
+            .map(|(_, e)| e.hash.to_vec())
+            .collect::<Vec<_>>(),
+    );
+    let shared: &Conn = conn;
+    let (updated, inserted) = futures::join!(update.execute(&mut &*shared), async {
+        if events.is_empty() {
+            Ok(0)
+        } else {
+            insert.execute(&mut &*shared).await
+        }
+    });
+    if updated? != changes.len() {
+        return Err(StoreError::NotFound);
+    }
+    inserted?;
+    Ok(())
 }

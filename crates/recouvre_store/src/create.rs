@@ -47,6 +47,8 @@ struct CreateClaimStatement {
     interest_regime: String,
     legal_facts: Value,
     limitation_deadline: Option<NaiveDate>,
+    policy_id: Option<Uuid>,
+    planned_action_at: Option<DateTime<Utc>>,
     invoice_position: Vec<i32>,
     invoice_number: Vec<String>,
     invoice_issue_date: Vec<NaiveDate>,
@@ -81,7 +83,7 @@ impl QueryFragment<Pg> for CreateClaimStatement {
             "WITH claim AS (INSERT INTO claims (id, tenant_id, creditor_id, debtor_id, \
              external_reference, currency, state, principal_total, paid_total, next_action_at, \
              version, head_hash, created_at, updated_at, interest_regime, legal_facts, \
-             limitation_deadline) VALUES (",
+             limitation_deadline, policy_id, next_step, planned_action_at) VALUES (",
         );
         out.push_bind_param::<SqlUuid, _>(&self.id)?;
         out.push_sql(", ");
@@ -116,6 +118,10 @@ impl QueryFragment<Pg> for CreateClaimStatement {
         out.push_bind_param::<Jsonb, _>(&self.legal_facts)?;
         out.push_sql(", ");
         out.push_bind_param::<Nullable<Date>, _>(&self.limitation_deadline)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<SqlUuid>, _>(&self.policy_id)?;
+        out.push_sql(", 0, ");
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&self.planned_action_at)?;
         out.push_sql(
             ") RETURNING id, tenant_id), \
              invoice AS (INSERT INTO invoices (claim_id, position, tenant_id, number, issue_date, \
@@ -212,6 +218,8 @@ pub async fn create_claim(
         interest_regime: claim.regime.as_str().to_owned(),
         legal_facts: crate::json::legal_facts_to_json(&claim.legal),
         limitation_deadline,
+        policy_id: claim.automation.policy_id.map(|p| p.0),
+        planned_action_at: claim.automation.planned_at,
         invoice_position: (0..claim.invoices.len() as i32).collect(),
         invoice_number: claim.invoices.iter().map(|i| i.number.clone()).collect(),
         invoice_issue_date: claim.invoices.iter().map(|i| i.issue_date).collect(),

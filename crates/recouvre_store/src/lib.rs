@@ -14,10 +14,13 @@ mod error;
 pub mod idempotency;
 mod json;
 mod migrate;
+pub mod outbox;
 pub mod parties;
+pub mod policies;
 mod pool;
 pub mod rates;
 pub mod schema;
+pub mod tasks;
 
 pub use error::StoreError;
 pub use migrate::run_migrations;

@@ -380,3 +380,40 @@ pub async fn claim_parties(
     };
     Ok((creditor, debtor))
 }
+
+/// The creditors with these ids (any tenant: the scheduler's batch spans tenants; each claim
+/// names its own tenant's creditor, the tenant-scoped foreign key guarantees it), by id.
+pub async fn creditors_by_ids(
+    conn: &mut Conn,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Creditor>, StoreError> {
+    creditors::table
+        .filter(creditors::id.eq_any(ids))
+        .select(CreditorRow::as_select())
+        .load::<CreditorRow>(conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let c: Creditor = r.try_into()?;
+            Ok((c.id.0, c))
+        })
+        .collect()
+}
+
+/// The debtors with these ids (see [`creditors_by_ids`]), by id.
+pub async fn debtors_by_ids(
+    conn: &mut Conn,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Debtor>, StoreError> {
+    debtors::table
+        .filter(debtors::id.eq_any(ids))
+        .select(DebtorRow::as_select())
+        .load::<DebtorRow>(conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let d: Debtor = r.try_into()?;
+            Ok((d.id.0, d))
+        })
+        .collect()
+}

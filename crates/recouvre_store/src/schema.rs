@@ -87,6 +87,66 @@ diesel::table! {
         interest_regime -> Text,
         legal_facts -> Jsonb,
         limitation_deadline -> Nullable<Date>,
+        policy_id -> Nullable<Uuid>,
+        next_step -> Int4,
+        last_step_on -> Nullable<Date>,
+        planned_action_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    policies (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        name -> Text,
+        builtin -> Nullable<Text>,
+        priority -> Int4,
+        assignment -> Jsonb,
+        steps -> Jsonb,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        claim_id -> Uuid,
+        kind -> Text,
+        step_index -> Nullable<Int4>,
+        assignee -> Text,
+        title -> Text,
+        details -> Text,
+        due_at -> Timestamptz,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        outcome_note -> Nullable<Text>,
+        completed_at -> Nullable<Timestamptz>,
+        completed_by -> Nullable<Text>,
+        version -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox_messages (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        claim_id -> Uuid,
+        channel -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        language -> Text,
+        step_index -> Nullable<Int4>,
+        status -> Text,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+        provider_ref -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -224,4 +284,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     document_templates,
     agency_profiles,
+    policies,
+    tasks,
+    outbox_messages,
 );

@@ -1,0 +1,164 @@
+//! Scheduler throughput: a pass over 100,000 claims of which 10,000 are due, on a fresh
+//! database (a private PostgreSQL is started when none is reachable, as for the tests).
+//!
+//! Two cases, each on its own database:
+//! - **without letters**: the due claims stand at the B2B policy's e-mail, phone-call and visit
+//!   steps (a third each): e-mails rendered into the outbox, call tasks with their script, visit
+//!   tasks;
+//! - **with letters**: the due claims stand at warning letter 1 or 2: a PDF rendered, hashed
+//!   and stored for each.
+//!
+//! The 90,000 claims not due are there so the pass must find the due ones by index. Claims are
+//! seeded with SQL (one invoice each, no timeline: the pass continues a chain from the stored
+//! head). The pass runs with `WORKERS` concurrent workers, as `serve` replicas would.
+//!
+//! `cargo bench --bench scheduler` (env: `CLAIMS`, `DUE`, `WORKERS`, `BATCH`, `CASES`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use recouvre::app::{App, Clock};
+use recouvre_test_db::TestDatabase;
+
+struct FixedClock(chrono::DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        self.0
+    }
+}
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn seed(url: &str, claims: usize, due: usize, letters: bool) {
+    let mut conn = AsyncPgConnection::establish(url).await.expect("connect");
+    let tenant = uuid::Uuid::now_v7();
+    let creditor = uuid::Uuid::now_v7();
+    // Steps of the B2B default: 0 e-mail, 1 letter 1, 2 call, 3 letter 2, 4 visit.
+    let step = if letters {
+        "CASE WHEN g % 2 = 0 THEN 1 ELSE 3 END"
+    } else {
+        "CASE g % 3 WHEN 0 THEN 0 WHEN 1 THEN 2 ELSE 4 END"
+    };
+    let sql = format!(
+        r#"
+        INSERT INTO ecb_rates (effective_date, rate, source) VALUES ('2026-07-01', 2.15, 'bench')
+            ON CONFLICT DO NOTHING;
+        INSERT INTO legal_interest_rates (year, half, individual_rate, other_rate, source)
+            VALUES (2026, 2, 6.5, 2.5, 'bench') ON CONFLICT DO NOTHING;
+        INSERT INTO tenants (id, name, kind, created_at) VALUES ('{tenant}', 'bench', 'creditor', now());
+        INSERT INTO creditors (id, tenant_id, legal_name, legal_form, siren, siret, vat_number,
+            address, iban, bic, contact_email, contact_phone, agency_client, version, created_at,
+            updated_at, natural_person, end_of_month_method)
+        VALUES ('{creditor}', '{tenant}', 'ACME Fournitures SAS', 'SAS', '552100554',
+            '55210055400013', 'FR96552100554',
+            '{{"lines": ["12 rue de la Paix"], "postal_code": "75002", "city": "Paris", "country": "FR"}}',
+            'FR7630006000011234567890189', 'AGRIFRPP', 'recouvrement@acme.fr', '+33 1 23 45 67 89',
+            false, 1, now(), now(), false, 'add_then_end_of_month');
+        CREATE TEMP TABLE bench_debtors AS
+            SELECT gen_random_uuid() AS id, d FROM generate_series(0, 999) d;
+        INSERT INTO debtors (id, tenant_id, kind, legal_name, siren, addresses, emails, phones,
+            preferred_language, version, created_at, updated_at)
+        SELECT id, '{tenant}', 'business', 'Dupont Bâtiment ' || d, '732829320',
+            '[{{"lines": ["2 avenue Foch"], "postal_code": "69006", "city": "Lyon", "country": "FR"}}]',
+            '["compta@dupont-batiment.fr"]', '["04 72 00 00 00"]', 'fr', 1, now(), now()
+        FROM bench_debtors;
+        "#
+    );
+    conn.batch_execute(&sql).await.expect("seed parties");
+    let now = "'2026-11-23 09:00:00+00'";
+    let sql = format!(
+        r#"
+        SELECT 1;
+        INSERT INTO claims (id, tenant_id, creditor_id, debtor_id, external_reference, currency,
+            state, principal_total, paid_total, next_action_at, version, head_hash, created_at,
+            updated_at, interest_regime, legal_facts, next_step, last_step_on, planned_action_at)
+        SELECT gen_random_uuid(), '{tenant}', '{creditor}',
+            (SELECT id FROM bench_debtors WHERE d = g % 1000), 'B-' || g, 'EUR', 'amicable',
+            1200.00, 0,
+            CASE WHEN g < {due} THEN {now}::timestamptz - interval '1 hour'
+                 ELSE {now}::timestamptz + interval '20 days' END,
+            1, decode(repeat('00', 32), 'hex'), {now}, {now}, 'commercial', '{{}}', {step},
+            '2026-11-10',
+            CASE WHEN g < {due} THEN {now}::timestamptz - interval '1 hour'
+                 ELSE {now}::timestamptz + interval '20 days' END
+        FROM generate_series(0, {last}) g;
+        INSERT INTO invoices (claim_id, position, tenant_id, number, issue_date,
+            service_completion_date, due_date, amount)
+        SELECT id, 0, tenant_id, 'F-' || external_reference, '2026-10-01', '2026-10-01',
+            '2026-11-02', 1200.00 FROM claims WHERE tenant_id = '{tenant}';
+        ANALYZE;
+        "#,
+        last = claims - 1,
+    );
+    conn.batch_execute(&sql).await.expect("seed claims");
+}
+
+async fn case(name: &str, claims: usize, due: usize, workers: usize, batch: i64, letters: bool) {
+    let db = TestDatabase::new().await;
+    let started = Instant::now();
+    seed(db.url(), claims, due, letters).await;
+    let seeded = started.elapsed();
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 23, 9, 0, 0)
+        .single()
+        .expect("time");
+    let pool =
+        recouvre_store::build_pool(db.url(), workers + 2, Duration::from_secs(30)).expect("pool");
+    let app = App::new(pool, Arc::new(FixedClock(at)));
+    let started = Instant::now();
+    let reports = futures::future::join_all((0..workers).map(|_| {
+        let app = app.clone();
+        async move { app.run_due_actions(at, batch).await.expect("pass") }
+    }))
+    .await;
+    let elapsed = started.elapsed();
+    let performed: u64 = reports.iter().map(|r| r.performed).sum();
+    let blocked: u64 = reports.iter().map(|r| r.blocked).sum();
+    let documents: u64 = reports.iter().map(|r| r.documents).sum();
+    let tasks: u64 = reports.iter().map(|r| r.tasks).sum();
+    let messages: u64 = reports.iter().map(|r| r.messages).sum();
+    assert_eq!(
+        performed as usize, due,
+        "every due step performed: {reports:?}"
+    );
+    assert_eq!(blocked, 0, "{reports:?}");
+    let rate = performed as f64 / elapsed.as_secs_f64();
+    println!(
+        "{name}: {claims} claims, {due} due, {workers} workers, batch {batch}: {performed} steps in {:.2} s = {rate:.0} due actions/s ({documents} letters, {tasks} tasks, {messages} messages; seeded in {:.1} s)",
+        elapsed.as_secs_f64(),
+        seeded.as_secs_f64()
+    );
+    println!(
+        "| {name} | {claims} | {due} | {workers} | {batch} | {:.2} s | {rate:.0} |",
+        elapsed.as_secs_f64()
+    );
+}
+
+fn main() {
+    let claims = env("CLAIMS", 100_000);
+    let due = env("DUE", 10_000);
+    let workers = env("WORKERS", 4);
+    let batch = env("BATCH", 200) as i64;
+    let cases = std::env::var("CASES").unwrap_or_else(|_| "plain,letters".into());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        for c in cases.split(',') {
+            match c.trim() {
+                "plain" => case("without letters", claims, due, workers, batch, false).await,
+                "letters" => case("with letters", claims, due, workers, batch, true).await,
+                other => eprintln!("unknown case {other}"),
+            }
+        }
+    });
+}

@@ -1,0 +1,170 @@
+//! Tasks for humans: created by the scheduler's steps, listed by assignee and due time,
+//! completed with an outcome.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use recouvre_domain::{ClaimId, TaskId, TenantId};
+use uuid::Uuid;
+
+use crate::schema::{claims, tasks};
+use crate::{Conn, StoreError};
+
+/// A task as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tasks, check_for_backend(diesel::pg::Pg))]
+#[diesel(treat_none_as_default_value = false)]
+pub struct TaskRow {
+    /// Identifier.
+    pub id: Uuid,
+    /// Tenant.
+    pub tenant_id: Uuid,
+    /// The claim it is about.
+    pub claim_id: Uuid,
+    /// Kind (stored name of `TaskKind`).
+    pub kind: String,
+    /// The policy step that created it.
+    pub step_index: Option<i32>,
+    /// Who works it: a queue (`agents`, `legal`) or a person.
+    pub assignee: String,
+    /// One line.
+    pub title: String,
+    /// What to do, and with what (the call script of a call).
+    pub details: String,
+    /// When it should be done by (for consumer calls, inside the calling windows).
+    pub due_at: DateTime<Utc>,
+    /// `open` or `done`.
+    pub status: String,
+    /// How it ended.
+    pub outcome: Option<String>,
+    /// The agent's note.
+    pub outcome_note: Option<String>,
+    /// When it was completed.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Who completed it.
+    pub completed_by: Option<String>,
+    /// Version, the etag.
+    pub version: i64,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Inserts tasks in one statement. A step's task already there (`tasks_step_once`: the same
+/// claim, step and kind) is left as it is: a blocked step asks for its review once, however
+/// many mornings it stays blocked. Returns how many were new.
+pub async fn insert_tasks(conn: &mut Conn, rows: &[TaskRow]) -> Result<usize, StoreError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::insert_into(tasks::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?)
+}
+
+/// Filters of [`list_tasks`].
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    /// Only this assignee.
+    pub assignee: Option<String>,
+    /// Only tasks due strictly before.
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only this claim's.
+    pub claim_id: Option<ClaimId>,
+    /// Done tasks too.
+    pub include_done: bool,
+}
+
+/// A page of the tenant's tasks after (due_at, id), soonest due first. Open tasks of claims
+/// that have since closed are left out: nobody should call about a paid claim.
+pub async fn list_tasks(
+    conn: &mut Conn,
+    tenant: TenantId,
+    filter: &TaskFilter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<TaskRow>, StoreError> {
+    let mut query = tasks::table
+        .inner_join(
+            claims::table.on(claims::id
+                .eq(tasks::claim_id)
+                .and(claims::tenant_id.eq(tasks::tenant_id))),
+        )
+        .filter(tasks::tenant_id.eq(tenant.0))
+        .select(TaskRow::as_select())
+        .order((tasks::due_at, tasks::id))
+        .limit(limit)
+        .into_boxed();
+    if !filter.include_done {
+        query = query
+            .filter(tasks::status.eq("open"))
+            .filter(claims::state.eq_any(["amicable", "formal_notice", "legal"]));
+    }
+    if let Some(assignee) = &filter.assignee {
+        query = query.filter(tasks::assignee.eq(assignee.clone()));
+    }
+    if let Some(before) = filter.due_before {
+        query = query.filter(tasks::due_at.lt(before));
+    }
+    if let Some(claim) = filter.claim_id {
+        query = query.filter(tasks::claim_id.eq(claim.0));
+    }
+    if let Some((due, id)) = after {
+        query = query.filter(
+            tasks::due_at
+                .gt(due)
+                .or(tasks::due_at.eq(due).and(tasks::id.gt(id))),
+        );
+    }
+    Ok(query.load::<TaskRow>(conn).await?)
+}
+
+/// One task of the tenant; `lock` holds it for the transaction.
+pub async fn get_task(
+    conn: &mut Conn,
+    tenant: TenantId,
+    id: TaskId,
+    lock: bool,
+) -> Result<TaskRow, StoreError> {
+    let query = tasks::table
+        .filter(tasks::tenant_id.eq(tenant.0))
+        .filter(tasks::id.eq(id.0))
+        .select(TaskRow::as_select());
+    Ok(if lock {
+        query.for_update().first::<TaskRow>(conn).await?
+    } else {
+        query.first::<TaskRow>(conn).await?
+    })
+}
+
+/// Marks a task done with its outcome.
+pub async fn complete_task(
+    conn: &mut Conn,
+    tenant: TenantId,
+    id: TaskId,
+    outcome: &str,
+    note: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let n = diesel::update(
+        tasks::table
+            .filter(tasks::tenant_id.eq(tenant.0))
+            .filter(tasks::id.eq(id.0)),
+    )
+    .set((
+        tasks::status.eq("done"),
+        tasks::outcome.eq(outcome),
+        tasks::outcome_note.eq(note),
+        tasks::completed_by.eq(by),
+        tasks::completed_at.eq(at),
+        tasks::version.eq(tasks::version + 1),
+    ))
+    .execute(conn)
+    .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

@@ -1,0 +1,11 @@
+DROP TABLE outbox_messages;
+DROP TABLE tasks;
+DROP INDEX claims_policy;
+DROP INDEX claims_next_action;
+ALTER TABLE claims
+    DROP CONSTRAINT claims_policy_fk,
+    DROP COLUMN planned_action_at,
+    DROP COLUMN last_step_on,
+    DROP COLUMN next_step,
+    DROP COLUMN policy_id;
+DROP TABLE policies;
