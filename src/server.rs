@@ -18,9 +18,10 @@ use crate::api::pb::{
     FILE_DESCRIPTOR_SET, api_key_service_server::ApiKeyServiceServer,
     claim_service_server::ClaimServiceServer, creditor_service_server::CreditorServiceServer,
     debtor_service_server::DebtorServiceServer, document_service_server::DocumentServiceServer,
-    outbox_service_server::OutboxServiceServer, policy_service_server::PolicyServiceServer,
-    rate_service_server::RateServiceServer, scheduler_service_server::SchedulerServiceServer,
-    task_service_server::TaskServiceServer, tenant_service_server::TenantServiceServer,
+    event_service_server::EventServiceServer, outbox_service_server::OutboxServiceServer,
+    policy_service_server::PolicyServiceServer, rate_service_server::RateServiceServer,
+    scheduler_service_server::SchedulerServiceServer, task_service_server::TaskServiceServer,
+    tenant_service_server::TenantServiceServer,
 };
 use crate::app::App;
 
@@ -68,6 +69,7 @@ const SERVICE_NAMES: &[&str] = &[
     "recouvre.v1.TaskService",
     "recouvre.v1.SchedulerService",
     "recouvre.v1.OutboxService",
+    "recouvre.v1.EventService",
 ];
 
 async fn database_ok(app: &App) -> bool {
@@ -188,6 +190,11 @@ pub async fn serve(
         )
         .add_service(
             TaskServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            EventServiceServer::new(api.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         )

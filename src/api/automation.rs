@@ -8,14 +8,15 @@ use recouvre_store::policies::StoredPolicy;
 use recouvre_store::tasks::{TaskFilter, TaskRow};
 use tonic::{Request, Response, Status};
 
-use super::convert::{Violations, from_timestamp, money, money_pb, timestamp};
+use super::convert::{Violations, event_pb, from_timestamp, money, money_pb, timestamp};
+use super::pb::event_service_server::EventService;
 use super::pb::outbox_service_server::OutboxService;
 use super::pb::policy_service_server::PolicyService;
 use super::pb::scheduler_service_server::SchedulerService;
 use super::pb::task_service_server::TaskService;
 use super::{Api, pb};
 use crate::app::policies::{PolicyInput, policy_etag};
-use crate::app::tasks::{DispatchReport, DispatchStatus, TaskCompletion};
+use crate::app::tasks::{DispatchReport, DispatchStatus, TaskCompletion, stream_cursor};
 use crate::app::{AppError, Mutation, etag};
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -543,5 +544,74 @@ impl OutboxService for Api {
                 )
                 .await?,
         ))
+    }
+}
+
+/// Events per query of the stream.
+const STREAM_BATCH: i64 = 500;
+/// How long the stream waits before looking for new events once caught up.
+const STREAM_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+#[tonic::async_trait]
+impl EventService for Api {
+    type StreamEventsStream = std::pin::Pin<
+        Box<dyn tokio_stream::Stream<Item = Result<pb::StreamEventsResponse, Status>> + Send>,
+    >;
+
+    async fn stream_events(
+        &self,
+        request: Request<pb::StreamEventsRequest>,
+    ) -> Reply<Self::StreamEventsStream> {
+        let p = self.principal(&request).await?;
+        p.require(Role::Legal)?;
+        let r = request.into_inner();
+        let mut cursor = stream_cursor::decode(&r.cursor)?;
+        let claim = if r.claim_id.trim().is_empty() {
+            None
+        } else {
+            Some(
+                ClaimId::parse(r.claim_id.trim())
+                    .ok_or_else(|| AppError::invalid("claim_id", "must be a UUID"))?,
+            )
+        };
+        // The first batch is read here, so a refusal (a dead database) is the call's status.
+        let first = self
+            .app
+            .stream_batch(&p, cursor, claim, STREAM_BATCH)
+            .await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BATCH as usize);
+        let app = self.app.clone();
+        tokio::spawn(async move {
+            let mut batch = first;
+            loop {
+                let full = batch.len() as i64 == STREAM_BATCH;
+                for (at, event) in batch {
+                    cursor = at;
+                    let item = pb::StreamEventsResponse {
+                        event: Some(event_pb(&event)),
+                        cursor: stream_cursor::encode(at),
+                    };
+                    if tx.send(Ok(item)).await.is_err() {
+                        return; // the client went away
+                    }
+                }
+                if !full {
+                    tokio::select! {
+                        () = tokio::time::sleep(STREAM_POLL) => {}
+                        () = tx.closed() => return,
+                    }
+                }
+                batch = match app.stream_batch(&p, cursor, claim, STREAM_BATCH).await {
+                    Ok(next) => next,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into())).await;
+                        return;
+                    }
+                };
+            }
+        });
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
     }
 }

@@ -262,3 +262,65 @@ fn time_and_id(b: &[u8]) -> Result<(DateTime<Utc>, Uuid), AppError> {
     let id = Uuid::from_slice(id).map_err(|_| AppError::InvalidPageToken)?;
     Ok((at, id))
 }
+
+/// The event stream's cursor as an opaque token: 8 bytes of transaction, 16 of claim, 8 of
+/// sequence, base64url.
+pub mod stream_cursor {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use recouvre_store::claims::StreamCursor;
+
+    use super::AppError;
+
+    /// Encodes `c`.
+    pub fn encode(c: StreamCursor) -> String {
+        let mut bytes = Vec::with_capacity(32);
+        bytes.extend_from_slice(&c.txid.to_be_bytes());
+        bytes.extend_from_slice(c.claim_id.as_bytes());
+        bytes.extend_from_slice(&c.seq.to_be_bytes());
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// Decodes a token of [`encode`]; empty is the start.
+    pub fn decode(token: &str) -> Result<StreamCursor, AppError> {
+        if token.trim().is_empty() {
+            return Ok(StreamCursor::default());
+        }
+        let invalid = || AppError::invalid("cursor", "is not a cursor this stream gave");
+        let bytes = URL_SAFE_NO_PAD
+            .decode(token.trim())
+            .map_err(|_| invalid())?;
+        if bytes.len() != 32 {
+            return Err(invalid());
+        }
+        let txid = i64::from_be_bytes(bytes[0..8].try_into().map_err(|_| invalid())?);
+        let claim_id = uuid::Uuid::from_slice(&bytes[8..24]).map_err(|_| invalid())?;
+        let seq = i64::from_be_bytes(bytes[24..32].try_into().map_err(|_| invalid())?);
+        Ok(StreamCursor {
+            txid,
+            claim_id,
+            seq,
+        })
+    }
+}
+
+impl App {
+    /// The next events of the tenant's stream after `after` (any role), at most `limit`.
+    pub async fn stream_batch(
+        &self,
+        p: &Principal,
+        after: recouvre_store::claims::StreamCursor,
+        claim: Option<ClaimId>,
+        limit: i64,
+    ) -> Result<
+        Vec<(
+            recouvre_store::claims::StreamCursor,
+            recouvre_domain::StoredEvent,
+        )>,
+        AppError,
+    > {
+        p.require(Role::Legal)?;
+        let mut conn = self.conn().await?;
+        Ok(recouvre_store::claims::stream_events(&mut conn, p.tenant, after, claim, limit).await?)
+    }
+}

@@ -1231,3 +1231,96 @@ async fn the_worker_serve_runs_performs_due_steps_by_itself() {
     );
     assert_eq!(performed[0].0, "email_reminder");
 }
+
+#[tokio::test]
+async fn the_event_stream_follows_live_resumes_from_a_cursor_and_keeps_to_the_tenant() {
+    use recouvre::api::pb::event_service_client::EventServiceClient;
+    let app = TestApp::spawn().await;
+    let stream_of =
+        |key: &str| EventServiceClient::with_interceptor(app.channel.clone(), Auth(key.to_owned()));
+    let claim = app.claim("500.00").await;
+    let mut live = stream_of(&app.legal)
+        .stream_events(pb::StreamEventsRequest::default())
+        .await
+        .expect("stream")
+        .into_inner();
+    let first = next_event(&mut live).await;
+    let event = first.event.as_ref().expect("event");
+    assert_eq!(
+        (event.kind_name.as_str(), event.claim_id.as_str()),
+        ("claim_created", claim.id.as_str())
+    );
+    // A change made now arrives on the open stream.
+    app.claims(&app.agent)
+        .open_dispute(pb::OpenDisputeRequest {
+            request_id: new_request_id(),
+            claim_id: claim.id.clone(),
+            reason: "Montant contesté".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("dispute");
+    let second = next_event(&mut live).await;
+    assert_eq!(
+        second.event.as_ref().expect("event").kind_name,
+        "dispute_opened"
+    );
+    drop(live);
+    // Resuming after the first event gives the second, and nothing before it.
+    let mut resumed = stream_of(&app.legal)
+        .stream_events(pb::StreamEventsRequest {
+            cursor: first.cursor.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("resume")
+        .into_inner();
+    let again = next_event(&mut resumed).await;
+    assert_eq!(again.event, second.event);
+    assert_eq!(again.cursor, second.cursor);
+    // Another tenant's stream holds its own events only.
+    let (other, other_admin) = app.new_tenant("other").await;
+    let other_agent = app.key(other, recouvre_domain::Role::Agent).await;
+    let their_creditor = creditor_of(&app, &other_admin).await;
+    let their_debtor = app.debtor(&other_agent).await;
+    let theirs = app
+        .claims(&other_agent)
+        .create_claim(pb::CreateClaimRequest {
+            request_id: new_request_id(),
+            claim: Some(sample_claim(
+                &their_creditor.id,
+                &their_debtor.id,
+                "THEIRS-1",
+                &["80.00"],
+            )),
+        })
+        .await
+        .expect("their claim")
+        .into_inner();
+    let mut their_stream = stream_of(&other_agent)
+        .stream_events(pb::StreamEventsRequest::default())
+        .await
+        .expect("their stream")
+        .into_inner();
+    let their_first = next_event(&mut their_stream).await;
+    assert_eq!(their_first.event.expect("event").claim_id, theirs.id);
+    // A cursor that is not one is refused.
+    let bad = stream_of(&app.legal)
+        .stream_events(pb::StreamEventsRequest {
+            cursor: "not-a-cursor".into(),
+            ..Default::default()
+        })
+        .await;
+    let status = assert_refused(bad, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(bad_fields(&status), ["cursor"]);
+}
+
+async fn next_event(
+    s: &mut tonic::Streaming<pb::StreamEventsResponse>,
+) -> pb::StreamEventsResponse {
+    tokio::time::timeout(std::time::Duration::from_secs(10), s.message())
+        .await
+        .expect("an event within 10 s")
+        .expect("stream ok")
+        .expect("stream open")
+}

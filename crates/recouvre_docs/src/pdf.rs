@@ -246,7 +246,9 @@ fn render(
         today: date,
     };
 
+    let t0 = std::time::Instant::now();
     let compiled = typst::compile::<PagedDocument>(&world);
+    let t1 = std::time::Instant::now();
     let document = compiled
         .output
         .map_err(|errors| RenderError::Template(diagnostics(&world, &errors)))?;
@@ -261,7 +263,17 @@ fn render(
         .map_err(|errors| RenderError::Export(diagnostics(&world, &errors)))?;
     // Keep the memoization caches bounded in a long-running server: drop what the last few
     // renders did not use.
+    let t2 = std::time::Instant::now();
     typst::comemo::evict(8);
+    let t3 = std::time::Instant::now();
+    if std::env::var_os("PROF_PHASES").is_some() {
+        eprintln!(
+            "PHASES {} {} {}",
+            (t1 - t0).as_micros(),
+            (t2 - t1).as_micros(),
+            (t3 - t2).as_micros()
+        );
+    }
 
     Ok(RenderedPdf {
         sha256_hex: hex::encode(Sha256::digest(&bytes)),

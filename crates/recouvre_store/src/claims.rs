@@ -700,3 +700,89 @@ pub async fn save_scheduled_changes(
     inserted?;
     Ok(())
 }
+
+/// Where a reader of the event stream stands: after this (transaction, claim, sequence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StreamCursor {
+    /// The writing transaction's id (`xid8` as a number).
+    pub txid: i64,
+    /// The claim.
+    pub claim_id: Uuid,
+    /// The event's sequence in its claim.
+    pub seq: i64,
+}
+
+#[derive(QueryableByName)]
+struct StreamRow {
+    #[diesel(sql_type = diesel::sql_types::Int8)]
+    txid: i64,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    claim_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Int8)]
+    seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    tenant_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    occurred_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    actor: String,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    payload: Value,
+    #[diesel(sql_type = diesel::sql_types::Bytea)]
+    prev_hash: Vec<u8>,
+    #[diesel(sql_type = diesel::sql_types::Bytea)]
+    hash: Vec<u8>,
+}
+
+/// The tenant's events after `after`, in stream order, at most `limit`; only those written by
+/// transactions older than any still running, so that no event can later appear before the
+/// cursor. `claim`: only that claim's.
+pub async fn stream_events(
+    conn: &mut Conn,
+    tenant: TenantId,
+    after: StreamCursor,
+    claim: Option<ClaimId>,
+    limit: i64,
+) -> Result<Vec<(StreamCursor, StoredEvent)>, StoreError> {
+    use diesel::sql_types::{Int8, Nullable, Uuid as SqlUuid};
+    let rows: Vec<StreamRow> = diesel::sql_query(
+        "SELECT txid::text::bigint AS txid, claim_id, seq, tenant_id, kind, occurred_at, actor, \
+         payload, prev_hash, hash FROM claim_events \
+         WHERE tenant_id = $1 AND txid < pg_snapshot_xmin(pg_current_snapshot()) \
+         AND (txid, claim_id, seq) > ($2::text::xid8, $3, $4) \
+         AND ($5::uuid IS NULL OR claim_id = $5) \
+         ORDER BY txid, claim_id, seq LIMIT $6",
+    )
+    .bind::<SqlUuid, _>(tenant.0)
+    .bind::<Int8, _>(after.txid)
+    .bind::<SqlUuid, _>(after.claim_id)
+    .bind::<Int8, _>(after.seq)
+    .bind::<Nullable<SqlUuid>, _>(claim.map(|c| c.0))
+    .bind::<Int8, _>(limit)
+    .load(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let cursor = StreamCursor {
+                txid: r.txid,
+                claim_id: r.claim_id,
+                seq: r.seq,
+            };
+            let event = EventRow {
+                claim_id: r.claim_id,
+                seq: r.seq,
+                tenant_id: r.tenant_id,
+                kind: r.kind,
+                occurred_at: r.occurred_at,
+                actor: r.actor,
+                payload: r.payload,
+                prev_hash: r.prev_hash,
+                hash: r.hash,
+            }
+            .into_event()?;
+            Ok((cursor, event))
+        })
+        .collect()
+}
