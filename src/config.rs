@@ -132,6 +132,10 @@ pub struct ServeArgs {
     /// due steps; 0 turns it off (for a replica that only serves the API).
     #[arg(long, env = "RECOUVRE_SCHEDULER_INTERVAL_SECS", default_value_t = 30)]
     pub scheduler_interval_secs: u64,
+    /// Open claims whose limitation deadline is within this many days get a review task for
+    /// the legal team (limitation watch), checked at every scheduler pass.
+    #[arg(long, env = "RECOUVRE_LIMITATION_WATCH_DAYS", default_value_t = 90)]
+    pub limitation_watch_days: i32,
     /// Claims per scheduler transaction.
     #[arg(long, env = "RECOUVRE_SCHEDULER_BATCH", default_value_t = 200)]
     pub scheduler_batch: i64,

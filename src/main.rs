@@ -63,7 +63,8 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let pool_size = args.db_pool_size.unwrap_or(2 * cores + 2);
     let pool = recouvre_store::build_pool(&db.url, pool_size, Duration::from_secs(5))?;
-    let mut app = App::new(pool, Arc::new(SystemClock));
+    let mut app = App::new(pool, Arc::new(SystemClock))
+        .with_limitation_watch_days(args.limitation_watch_days);
     if let Some(addr) = &args.docgen_addr {
         app = app.with_renderer(
             recouvre::app::renderer::Renderer::sidecar(addr)

@@ -1,3 +1,4 @@
+DROP INDEX claims_limitation_watch;
 ALTER TABLE claims DROP COLUMN debtor_hold;
 ALTER TABLE debtors DROP COLUMN proceedings;
 DROP INDEX tasks_limitation_once;

@@ -18,3 +18,6 @@ CREATE UNIQUE INDEX tasks_limitation_once ON tasks (claim_id, due_at) WHERE kind
 -- every claim on it.
 ALTER TABLE debtors ADD COLUMN proceedings jsonb;
 ALTER TABLE claims ADD COLUMN debtor_hold jsonb;
+
+-- The limitation watch looks across tenants by deadline.
+CREATE INDEX claims_limitation_watch ON claims (limitation_deadline) WHERE limitation_deadline IS NOT NULL;

@@ -274,6 +274,8 @@ fn task_kind_pb(kind: &str) -> pb::TaskKind {
         "visit" => pb::TaskKind::Visit,
         "legal_review" => pb::TaskKind::LegalReview,
         "step_review" => pb::TaskKind::StepReview,
+        "declare_claim" => pb::TaskKind::DeclareClaim,
+        "limitation_review" => pb::TaskKind::LimitationReview,
         _ => pb::TaskKind::Unspecified,
     }
 }
@@ -424,6 +426,7 @@ impl SchedulerService for Api {
             documents: report.documents as i64,
             tasks: report.tasks as i64,
             messages: report.messages as i64,
+            limitation_tasks: report.limitation_tasks as i64,
         }))
     }
 }

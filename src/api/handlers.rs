@@ -104,12 +104,19 @@ impl ClaimService for Api {
             .next_action_before
             .as_ref()
             .and_then(|t| convert::from_timestamp(&mut v, "next_action_before", t));
+        let limitation_before = convert::date(
+            &mut v,
+            "limitation_deadline_before",
+            r.limitation_deadline_before.as_ref(),
+            false,
+        );
         v.finish()?;
         let filter = ClaimFilter {
             state: convert::state_filter(r.state)?,
             creditor_id,
             debtor_id,
             next_action_before,
+            limitation_before,
         };
         let page = self
             .app

@@ -44,6 +44,10 @@ use super::renderer::{Rendered, render_text_here};
 use super::valuation::value;
 use super::{App, AppError, now_facts};
 
+/// Default horizon of the limitation watch: a review task three months before a deadline
+/// leaves time for an acknowledgment or a court action (C. civ. 2240–2241).
+pub const LIMITATION_WATCH_DAYS: i32 = 90;
+
 /// Who the timeline says acted.
 pub const SCHEDULER_ACTOR: &str = "scheduler";
 
@@ -65,6 +69,8 @@ pub struct PassReport {
     pub tasks: u64,
     /// E-mails and SMS queued.
     pub messages: u64,
+    /// Limitation-review tasks created (deadlines within the watch's horizon).
+    pub limitation_tasks: u64,
 }
 
 impl PassReport {
@@ -76,6 +82,7 @@ impl PassReport {
         self.documents += other.documents;
         self.tasks += other.tasks;
         self.messages += other.messages;
+        self.limitation_tasks += other.limitation_tasks;
     }
 }
 
@@ -136,6 +143,17 @@ impl App {
             ));
         }
         let mut report = PassReport::default();
+        {
+            let mut conn = self.conn().await?;
+            let today = now_facts(as_of).today;
+            report.limitation_tasks = recouvre_store::tasks::watch_limitation(
+                &mut conn,
+                today,
+                self.limitation_watch_days,
+                as_of,
+            )
+            .await? as u64;
+        }
         loop {
             let batch = self.run_batch(as_of, batch_size.clamp(1, 1000)).await?;
             if batch.claims == 0 {
@@ -676,6 +694,8 @@ fn title(kind: TaskKind, claim: &Claim) -> String {
         TaskKind::Visit => "Visite au débiteur",
         TaskKind::LegalReview => "Revue juridique et transmission au commissaire de justice",
         TaskKind::StepReview => "Étape de relance bloquée",
+        TaskKind::DeclareClaim => "Déclarer la créance au mandataire judiciaire",
+        TaskKind::LimitationReview => "Prescription proche",
     };
     format!("{what} — dossier {}", claim.external_reference)
 }

@@ -63,6 +63,8 @@ pub struct App {
     keys: Arc<KeyCache>,
     rates: Arc<valuation::RateCache>,
     renderer: renderer::Renderer,
+    /// Claims whose limitation deadline is this close get a review task (limitation watch).
+    limitation_watch_days: i32,
 }
 
 impl App {
@@ -74,7 +76,14 @@ impl App {
             keys: Arc::new(KeyCache::default()),
             rates: Arc::new(valuation::RateCache::default()),
             renderer: renderer::Renderer::InProcess,
+            limitation_watch_days: automation::LIMITATION_WATCH_DAYS,
         }
+    }
+
+    /// The same application watching limitation deadlines `days` ahead.
+    pub fn with_limitation_watch_days(mut self, days: i32) -> Self {
+        self.limitation_watch_days = days.clamp(0, 3650);
+        self
     }
 
     /// The same application rendering documents with `renderer` (a `recouvre docgen` sidecar).

@@ -1324,3 +1324,82 @@ async fn next_event(
         .expect("stream ok")
         .expect("stream open")
 }
+
+#[tokio::test]
+async fn claims_near_their_limitation_deadline_are_listed_and_get_one_review_task() {
+    let app = TestApp::spawn().await;
+    publish_rates(&app).await;
+    let operator = app.operator().await;
+    let creditor = creditor(&app).await;
+    let consumer = consumer_with_contacts(&app).await;
+    // A consumer claim for a service completed on 1 December 2024: time-barred after
+    // 1 December 2026 (C. consom. L218-2).
+    let old = create(
+        &app,
+        pb::Claim {
+            invoices: vec![pb::Invoice {
+                number: "F-2024-1201".into(),
+                issue_date: Some(date(2024, 12, 1)),
+                service_completion_date: Some(date(2024, 12, 1)),
+                due_date: Some(date(2024, 12, 31)),
+                amount: Some(eur("350.00")),
+                ..Default::default()
+            }],
+            ..overdue_claim(&creditor.id, &consumer.id, "1.00")
+        },
+    )
+    .await;
+    assert_eq!(old.limitation_deadline, Some(date(2026, 12, 1)));
+    let recent = create(&app, overdue_claim(&creditor.id, &consumer.id, "90.00")).await;
+    let near = app
+        .claims(&app.legal)
+        .list_claims(pb::ListClaimsRequest {
+            limitation_deadline_before: Some(date(2027, 2, 18)),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .claims;
+    let ids: Vec<&str> = near.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, [old.id.as_str()], "only the claim near its deadline");
+    assert_ne!(old.id, recent.id);
+    let report = pass(&app, &operator).await;
+    assert_eq!(report.limitation_tasks, 1);
+    let watch: Vec<pb::Task> = all_tasks(&app, &old.id)
+        .await
+        .into_iter()
+        .filter(|t| t.kind == pb::TaskKind::LimitationReview as i32)
+        .collect();
+    assert_eq!(watch.len(), 1);
+    assert_eq!(watch[0].assignee, "legal");
+    assert_eq!(
+        time_of(watch[0].due_time.as_ref().expect("due")),
+        Utc.with_ymd_and_hms(2026, 12, 1, 7, 0, 0)
+            .single()
+            .expect("t"),
+        "due on the deadline, 08:00 Paris"
+    );
+    assert!(
+        watch[0].details.contains("01/12/2026"),
+        "{}",
+        watch[0].details
+    );
+    // Looked at again: still one task.
+    app.clock.advance_days(1);
+    assert_eq!(pass(&app, &operator).await.limitation_tasks, 0);
+    // The other tenant's listing is its own.
+    let (other, _) = app.new_tenant("other").await;
+    let other_legal = app.key(other, recouvre_domain::Role::Legal).await;
+    let theirs = app
+        .claims(&other_legal)
+        .list_claims(pb::ListClaimsRequest {
+            limitation_deadline_before: Some(date(2030, 1, 1)),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .claims;
+    assert!(theirs.is_empty());
+}

@@ -14,14 +14,22 @@ pub enum TaskKind {
     /// A step could not run (data missing from a letter, a rate not yet published): someone
     /// must fix the cause; completing the task retries the step.
     StepReview,
+    /// Declare the claim to the mandataire judiciaire before the deadline (déclaration de
+    /// créance, C. com. L622-24: 2 months from the BODACC publication).
+    DeclareClaim,
+    /// The limitation deadline is near: interrupt it (acknowledgment, court action, enforcement
+    /// measure, C. civ. 2240–2244) or decide to let the claim go.
+    LimitationReview,
 }
 
 /// Every kind.
-pub const TASK_KINDS: [TaskKind; 4] = [
+pub const TASK_KINDS: [TaskKind; 6] = [
     TaskKind::PhoneCall,
     TaskKind::Visit,
     TaskKind::LegalReview,
     TaskKind::StepReview,
+    TaskKind::DeclareClaim,
+    TaskKind::LimitationReview,
 ];
 
 impl TaskKind {
@@ -32,6 +40,8 @@ impl TaskKind {
             TaskKind::Visit => "visit",
             TaskKind::LegalReview => "legal_review",
             TaskKind::StepReview => "step_review",
+            TaskKind::DeclareClaim => "declare_claim",
+            TaskKind::LimitationReview => "limitation_review",
         }
     }
 
@@ -44,7 +54,7 @@ impl TaskKind {
     /// blocked steps; the legal team reviews handoffs.
     pub fn default_assignee(self) -> &'static str {
         match self {
-            TaskKind::LegalReview => "legal",
+            TaskKind::LegalReview | TaskKind::DeclareClaim | TaskKind::LimitationReview => "legal",
             TaskKind::PhoneCall | TaskKind::Visit | TaskKind::StepReview => "agents",
         }
     }
@@ -56,7 +66,9 @@ impl TaskKind {
             TaskKind::PhoneCall => &[Reached, NoAnswer, LeftMessage, Refused, WrongContact],
             TaskKind::Visit => &[Reached, NoAnswer, Refused, WrongContact],
             TaskKind::LegalReview => &[HandedOver, NotPursued],
-            TaskKind::StepReview => &[Done, NotPursued],
+            TaskKind::StepReview | TaskKind::DeclareClaim | TaskKind::LimitationReview => {
+                &[Done, NotPursued]
+            }
         }
     }
 
@@ -65,7 +77,10 @@ impl TaskKind {
         match self {
             TaskKind::PhoneCall => Some(ContactChannel::Phone),
             TaskKind::Visit => Some(ContactChannel::Visit),
-            TaskKind::LegalReview | TaskKind::StepReview => None,
+            TaskKind::LegalReview
+            | TaskKind::StepReview
+            | TaskKind::DeclareClaim
+            | TaskKind::LimitationReview => None,
         }
     }
 }

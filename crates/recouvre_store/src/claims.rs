@@ -370,6 +370,8 @@ pub struct ClaimFilter {
     pub debtor_id: Option<DebtorId>,
     /// Only claims whose next action is strictly before this.
     pub next_action_before: Option<DateTime<Utc>>,
+    /// Only open claims whose limitation deadline is on or before this day.
+    pub limitation_before: Option<NaiveDate>,
 }
 
 /// A page of the tenant's claims after `after`, in id (creation) order, with their invoices
@@ -395,6 +397,11 @@ pub async fn list_claims(
     }
     if let Some(t) = filter.next_action_before {
         query = query.filter(claims::next_action_at.lt(t));
+    }
+    if let Some(d) = filter.limitation_before {
+        query = query
+            .filter(claims::limitation_deadline.le(d))
+            .filter(claims::state.eq_any(["amicable", "formal_notice", "legal"]));
     }
     if let Some(after) = after {
         query = query.filter(claims::id.gt(after));

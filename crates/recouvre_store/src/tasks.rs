@@ -168,3 +168,36 @@ pub async fn complete_task(
     }
     Ok(())
 }
+
+/// Creates a limitation-review task for every open claim whose limitation deadline falls
+/// between `today` and `today + horizon_days`, once per claim and deadline (a deadline moved
+/// by an interruption gets its own). Returns how many were new.
+pub async fn watch_limitation(
+    conn: &mut Conn,
+    today: chrono::NaiveDate,
+    horizon_days: i32,
+    at: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    use diesel::sql_types::{Date, Int4, Timestamptz};
+    Ok(diesel::sql_query(
+        "INSERT INTO tasks (id, tenant_id, claim_id, kind, step_index, assignee, title, details, \
+         due_at, status, version, created_at) \
+         SELECT gen_random_uuid(), c.tenant_id, c.id, 'limitation_review', NULL, 'legal', \
+         'Prescription proche — dossier ' || c.external_reference, \
+         'Le délai de prescription expire le ' || to_char(c.limitation_deadline, 'DD/MM/YYYY') \
+         || ' : l''interrompre (reconnaissance de dette, action en justice, mesure d''exécution, \
+         C. civ. art. 2240 à 2244) ou décider de ne pas poursuivre. Aucune action en justice \
+         après cette date (C. civ. art. 2219).', \
+         (c.limitation_deadline::timestamp + time '08:00') AT TIME ZONE 'Europe/Paris', \
+         'open', 1, $3 \
+         FROM claims c \
+         WHERE c.state IN ('amicable', 'formal_notice', 'legal') \
+         AND c.limitation_deadline BETWEEN $1 AND $1 + $2 \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<Date, _>(today)
+    .bind::<Int4, _>(horizon_days)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .await?)
+}
