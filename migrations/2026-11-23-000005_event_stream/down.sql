@@ -1,3 +1,4 @@
+DROP INDEX tasks_declare_once;
 DROP INDEX claims_limitation_watch;
 ALTER TABLE claims DROP COLUMN debtor_hold;
 ALTER TABLE debtors DROP COLUMN proceedings;

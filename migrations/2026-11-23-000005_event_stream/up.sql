@@ -21,3 +21,5 @@ ALTER TABLE claims ADD COLUMN debtor_hold jsonb;
 
 -- The limitation watch looks across tenants by deadline.
 CREATE INDEX claims_limitation_watch ON claims (limitation_deadline) WHERE limitation_deadline IS NOT NULL;
+-- A claim is declared once in collective proceedings.
+CREATE UNIQUE INDEX tasks_declare_once ON tasks (claim_id) WHERE kind = 'declare_claim';

@@ -7,6 +7,7 @@ use recouvre_domain::claim::{FieldViolation, InvoiceParts, claim_violations, tex
 use recouvre_domain::identifiers::{
     Bic, CountryCode, Email, Iban, Phone, PostalCode, Siren, Siret, VatNumber,
 };
+use recouvre_domain::proceedings::{DebtorProceedings, InsolvencyKind};
 use recouvre_domain::rates::{EcbRate, LegalRate, Semester, percent_text};
 use recouvre_domain::statement::{
     Conventions, DayCount, FormalNoticeDelivery, ImputationLine, InterestBasis, InterestRegime,
@@ -634,6 +635,7 @@ pub fn new_debtor(src: Option<&pb::Debtor>) -> Result<Debtor, AppError> {
         emails: vec![],
         phones: vec![],
         preferred_language: Language::Fr,
+        proceedings: None,
         version: 0,
         created_at: epoch(),
         updated_at: epoch(),
@@ -665,7 +667,110 @@ pub fn debtor_pb(d: &Debtor) -> pb::Debtor {
         etag: etag(d.version),
         create_time: Some(timestamp(d.created_at)),
         update_time: Some(timestamp(d.updated_at)),
+        proceedings: d.proceedings.as_ref().map(proceedings_pb),
     }
+}
+
+fn proceedings_pb(p: &DebtorProceedings) -> pb::DebtorProceedings {
+    match p {
+        DebtorProceedings::Insolvency {
+            kind,
+            opened_on,
+            published_on,
+            court,
+            declaration_deadline,
+        } => pb::DebtorProceedings {
+            insolvency: Some(pb::Insolvency {
+                proceedings: match kind {
+                    InsolvencyKind::Safeguard => pb::InsolvencyProceedings::Safeguard,
+                    InsolvencyKind::Reorganisation => pb::InsolvencyProceedings::Reorganisation,
+                    InsolvencyKind::Liquidation => pb::InsolvencyProceedings::Liquidation,
+                } as i32,
+                opening_date: Some(date_pb(*opened_on)),
+                publication_date: Some(date_pb(*published_on)),
+                court: court.clone(),
+                declaration_deadline: Some(date_pb(*declaration_deadline)),
+            }),
+            over_indebtedness: None,
+        },
+        DebtorProceedings::OverIndebtedness {
+            admissible_on,
+            commission,
+        } => pb::DebtorProceedings {
+            insolvency: None,
+            over_indebtedness: Some(pb::OverIndebtedness {
+                admissibility_date: Some(date_pb(*admissible_on)),
+                commission: commission.clone(),
+            }),
+        },
+    }
+}
+
+/// Parses the proceedings of a RecordDebtorProceedings request (the domain checks the rules).
+pub fn proceedings(src: Option<&pb::DebtorProceedings>) -> Result<DebtorProceedings, AppError> {
+    let src = src.ok_or_else(|| AppError::invalid("proceedings", "is required"))?;
+    let mut v = Violations::default();
+    let parsed = match (&src.insolvency, &src.over_indebtedness) {
+        (Some(i), None) => {
+            let kind = match pb::InsolvencyProceedings::try_from(i.proceedings) {
+                Ok(pb::InsolvencyProceedings::Safeguard) => Some(InsolvencyKind::Safeguard),
+                Ok(pb::InsolvencyProceedings::Reorganisation) => {
+                    Some(InsolvencyKind::Reorganisation)
+                }
+                Ok(pb::InsolvencyProceedings::Liquidation) => Some(InsolvencyKind::Liquidation),
+                _ => {
+                    v.add(
+                        "proceedings.insolvency.proceedings",
+                        "is required (an INSOLVENCY_PROCEEDINGS_… value)",
+                    );
+                    None
+                }
+            };
+            let opened = date(
+                &mut v,
+                "proceedings.insolvency.opening_date",
+                i.opening_date.as_ref(),
+                true,
+            );
+            let published = date(
+                &mut v,
+                "proceedings.insolvency.publication_date",
+                i.publication_date.as_ref(),
+                true,
+            );
+            match (kind, opened, published) {
+                (Some(kind), Some(opened_on), Some(published_on)) => {
+                    Some(DebtorProceedings::Insolvency {
+                        kind,
+                        opened_on,
+                        published_on,
+                        court: i.court.clone(),
+                        declaration_deadline: published_on,
+                    })
+                }
+                _ => None,
+            }
+        }
+        (None, Some(o)) => date(
+            &mut v,
+            "proceedings.over_indebtedness.admissibility_date",
+            o.admissibility_date.as_ref(),
+            true,
+        )
+        .map(|admissible_on| DebtorProceedings::OverIndebtedness {
+            admissible_on,
+            commission: o.commission.clone(),
+        }),
+        _ => {
+            v.add(
+                "proceedings",
+                "must hold exactly one of insolvency and over_indebtedness",
+            );
+            None
+        }
+    };
+    v.finish()?;
+    parsed.ok_or_else(|| AppError::invalid("proceedings", "is invalid"))
 }
 
 /// Parses the claim of a CreateClaim request and checks the claim rules on every part that
@@ -1015,6 +1120,15 @@ pub fn claim_pb(c: &Claim, valuation: &Valuation, now: Now) -> pb::Claim {
     }
     if open && c.promise.as_ref().is_some_and(|p| p.due_date >= now.today) {
         holds.push(pb::Hold::PromiseToPay as i32);
+    }
+    match (&c.debtor_hold, open) {
+        (Some(DebtorProceedings::Insolvency { .. }), true) => {
+            holds.push(pb::Hold::Insolvency as i32);
+        }
+        (Some(DebtorProceedings::OverIndebtedness { .. }), true) => {
+            holds.push(pb::Hold::OverIndebtedness as i32);
+        }
+        _ => {}
     }
     pb::Claim {
         id: c.id.to_string(),
@@ -1629,6 +1743,7 @@ fn event_kind_pb(kind: &str) -> pb::ClaimEventKind {
         "step_performed" => pb::ClaimEventKind::StepPerformed,
         "step_skipped" => pb::ClaimEventKind::StepSkipped,
         "task_completed" => pb::ClaimEventKind::TaskCompleted,
+        "debtor_proceedings_recorded" => pb::ClaimEventKind::DebtorProceedingsRecorded,
         _ => pb::ClaimEventKind::Unspecified,
     }
 }

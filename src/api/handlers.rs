@@ -687,6 +687,24 @@ impl DebtorService for Api {
             .await?;
         Ok(Response::new(debtor))
     }
+
+    async fn record_debtor_proceedings(
+        &self,
+        request: Request<pb::RecordDebtorProceedingsRequest>,
+    ) -> Reply<pb::Debtor> {
+        let p = self.principal(&request).await?;
+        p.require(recouvre_domain::Role::Agent)?;
+        let r = request.into_inner();
+        let m = Mutation::of("RecordDebtorProceedings", &r.request_id, &r)?;
+        let id = convert::debtor_id("debtor_id", &r.debtor_id)?;
+        let proceedings = convert::proceedings(r.proceedings.as_ref())?;
+        let debtor = self
+            .app
+            .record_debtor_proceedings(&p, &m, id, &r.etag, proceedings, convert::debtor_pb)
+            .await
+            .map_err(|e| prefix_fields(e, "proceedings."))?;
+        Ok(Response::new(debtor))
+    }
 }
 
 #[tonic::async_trait]

@@ -153,6 +153,9 @@ impl App {
                 as_of,
             )
             .await? as u64;
+            // Claims created on a debtor already in proceedings are declared too.
+            report.tasks += recouvre_store::tasks::ensure_declaration_tasks(&mut conn, None, as_of)
+                .await? as u64;
         }
         loop {
             let batch = self.run_batch(as_of, batch_size.clamp(1, 1000)).await?;

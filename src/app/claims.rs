@@ -86,7 +86,9 @@ impl App {
         // The regime and the due dates from terms depend on the parties.
         let (creditor, debtor) =
             claim_parties(&mut conn, p.tenant, new.creditor_id, new.debtor_id).await?;
-        let (Some((natural_person, end_of_month)), Some(debtor_kind)) = (creditor, debtor) else {
+        let (Some((natural_person, end_of_month)), Some((debtor_kind, proceedings))) =
+            (creditor, debtor)
+        else {
             if let Some(seen) = find_request(&mut conn, p.tenant, &m.request_id).await? {
                 return replay(seen, m);
             }
@@ -149,7 +151,12 @@ impl App {
                 .and_then(|step| planned_date(step, first_due, None))
                 .map(morning_in_paris);
         }
-        let (mut claim, events) = Claim::open(ClaimId::new_at(now.at), new, now)?;
+        let (mut claim, mut events) = Claim::open(ClaimId::new_at(now.at), new, now)?;
+        // A claim on a debtor in proceedings is held from the start (and declared: the
+        // scheduler's pass creates the declaration task).
+        if let Some(proceedings) = &proceedings {
+            events.extend(claim.apply_proceedings(proceedings, now));
+        }
         let (sealed, version, head) =
             seal(claim.id, 0, claim.head_hash, &events, &p.actor(), now.at);
         claim.version = version;

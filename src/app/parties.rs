@@ -250,3 +250,63 @@ impl App {
         out
     }
 }
+
+impl App {
+    /// Records a debtor's collective proceedings or over-indebtedness (`Role::Agent`) and puts
+    /// them on every open claim on the debtor, with the declaration tasks, in one transaction.
+    pub async fn record_debtor_proceedings<R: prost::Message + Default>(
+        &self,
+        p: &Principal,
+        m: &Mutation,
+        id: DebtorId,
+        sent_etag: &str,
+        proceedings: recouvre_domain::proceedings::DebtorProceedings,
+        render: impl FnOnce(&Debtor) -> R,
+    ) -> Result<R, AppError> {
+        p.require(Role::Agent)?;
+        let actor = p.actor();
+        let rates = self.rates().await?;
+        self.in_transaction(p, m, async |conn, now| {
+            let mut debtor = get_debtor(conn, p.tenant, id, true)
+                .await
+                .map_err(not_found("debtor", id))?;
+            check_etag(sent_etag, debtor.version)?;
+            let proceedings = proceedings.checked(debtor.kind, now.today)?;
+            debtor.proceedings = Some(proceedings.clone());
+            debtor.version += 1;
+            debtor.updated_at = now.at;
+            update_debtor(conn, p.tenant, &debtor).await?;
+            for claim_id in recouvre_store::tasks::open_claims_of_debtor(conn, p.tenant, id).await?
+            {
+                let mut claim =
+                    recouvre_store::claims::get_claim(conn, p.tenant, claim_id, true).await?;
+                let events = claim.apply_proceedings(&proceedings, now);
+                let (sealed, version, head) = recouvre_domain::events::seal(
+                    claim.id,
+                    claim.version,
+                    claim.head_hash,
+                    &events,
+                    &actor,
+                    now.at,
+                );
+                claim.version = version;
+                claim.head_hash = head;
+                let after = super::valuation::value(&claim, &rates, now.today);
+                recouvre_store::claims::save_claim_change(
+                    conn,
+                    p.tenant,
+                    &claim,
+                    &[],
+                    &sealed,
+                    after.limitation_deadline,
+                    now.at,
+                )
+                .await?;
+            }
+            recouvre_store::tasks::ensure_declaration_tasks(conn, Some((p.tenant, id)), now.at)
+                .await?;
+            Ok(render(&debtor))
+        })
+        .await
+    }
+}

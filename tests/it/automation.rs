@@ -1403,3 +1403,200 @@ async fn claims_near_their_limitation_deadline_are_listed_and_get_one_review_tas
         .claims;
     assert!(theirs.is_empty());
 }
+
+async fn record_proceedings(
+    app: &TestApp,
+    debtor: &str,
+    proceedings: pb::DebtorProceedings,
+) -> Result<pb::Debtor, tonic::Status> {
+    app.debtors(&app.agent)
+        .record_debtor_proceedings(pb::RecordDebtorProceedingsRequest {
+            request_id: new_request_id(),
+            debtor_id: debtor.into(),
+            proceedings: Some(proceedings),
+            etag: String::new(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+fn insolvency() -> pb::DebtorProceedings {
+    pb::DebtorProceedings {
+        insolvency: Some(pb::Insolvency {
+            proceedings: pb::InsolvencyProceedings::Reorganisation as i32,
+            opening_date: Some(date(2026, 11, 10)),
+            publication_date: Some(date(2026, 11, 15)),
+            court: "Tribunal des activités économiques de Lyon".into(),
+            ..Default::default()
+        }),
+        over_indebtedness: None,
+    }
+}
+
+#[tokio::test]
+async fn collective_proceedings_stop_collection_and_ask_to_declare_every_claim() {
+    let app = TestApp::spawn().await;
+    publish_rates(&app).await;
+    let operator = app.operator().await;
+    let creditor = creditor(&app).await;
+    let debtor = business_debtor(&app).await;
+    let first = create(&app, overdue_claim(&creditor.id, &debtor.id, "1800.00")).await;
+    let second = create(&app, overdue_claim(&creditor.id, &debtor.id, "650.00")).await;
+    pass(&app, &operator).await;
+    // A consumer's file is not collective proceedings, and the reverse.
+    let wrong = record_proceedings(
+        &app,
+        &debtor.id,
+        pb::DebtorProceedings {
+            insolvency: None,
+            over_indebtedness: Some(pb::OverIndebtedness {
+                admissibility_date: Some(date(2026, 11, 12)),
+                commission: "Commission du Rhône".into(),
+            }),
+        },
+    )
+    .await;
+    let status = assert_refused(wrong, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(bad_fields(&status), ["proceedings.over_indebtedness"]);
+
+    let recorded = record_proceedings(&app, &debtor.id, insolvency())
+        .await
+        .expect("record");
+    let insolvency = recorded
+        .proceedings
+        .and_then(|p| p.insolvency)
+        .expect("insolvency");
+    assert_eq!(insolvency.declaration_deadline, Some(date(2027, 1, 15)));
+    for claim in [&first, &second] {
+        let held = get(&app, &claim.id).await;
+        assert_eq!(held.holds, [pb::Hold::Insolvency as i32]);
+        assert!(held.next_action_time.is_none(), "collection stopped");
+        let kinds: Vec<String> = timeline(&app, &claim.id)
+            .await
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        assert_eq!(
+            kinds.last().map(String::as_str),
+            Some("debtor_proceedings_recorded")
+        );
+        let declare: Vec<pb::Task> = all_tasks(&app, &claim.id)
+            .await
+            .into_iter()
+            .filter(|t| t.kind == pb::TaskKind::DeclareClaim as i32)
+            .collect();
+        assert_eq!(declare.len(), 1, "one declaration task per claim");
+        assert_eq!(
+            time_of(declare[0].due_time.as_ref().expect("due")),
+            Utc.with_ymd_and_hms(2027, 1, 15, 7, 0, 0)
+                .single()
+                .expect("t")
+        );
+        assert_eq!(declare[0].assignee, "legal");
+    }
+    // Nothing runs any more, and nobody can escalate.
+    app.clock.advance_days(30);
+    assert_eq!(pass(&app, &operator).await.steps_performed, 0);
+    let escalated = app
+        .claims(&app.agent)
+        .escalate_claim(pb::EscalateClaimRequest {
+            request_id: new_request_id(),
+            claim_id: first.id.clone(),
+            target_state: pb::ClaimState::FormalNotice as i32,
+            ..Default::default()
+        })
+        .await;
+    assert_refused(escalated, Code::FailedPrecondition, "CLAIM_ON_HOLD");
+    // A claim handed over later is held from the start and declared at the next pass.
+    let later = create(&app, overdue_claim(&creditor.id, &debtor.id, "99.00")).await;
+    assert_eq!(later.holds, [pb::Hold::Insolvency as i32]);
+    pass(&app, &operator).await;
+    assert!(
+        all_tasks(&app, &later.id)
+            .await
+            .iter()
+            .any(|t| t.kind == pb::TaskKind::DeclareClaim as i32)
+    );
+    assert!(steps_performed(&app, &later.id).await.is_empty());
+}
+
+#[tokio::test]
+async fn over_indebtedness_freezes_interest_and_stops_automated_demands() {
+    let app = TestApp::spawn().await;
+    publish_rates(&app).await;
+    let operator = app.operator().await;
+    let creditor = creditor(&app).await;
+    let consumer = consumer_with_contacts(&app).await;
+    let claim = create(&app, overdue_claim(&creditor.id, &consumer.id, "2000.00")).await;
+    // Legal interest runs from the formal notice's receipt (C. civ. 1231-6).
+    app.claims(&app.agent)
+        .record_formal_notice_delivery(pb::RecordFormalNoticeDeliveryRequest {
+            request_id: new_request_id(),
+            claim_id: claim.id.clone(),
+            etag: String::new(),
+            delivery: Some(pb::FormalNoticeDelivery {
+                sent_date: Some(date(2026, 11, 3)),
+                receipt_date: Some(date(2026, 11, 5)),
+                tracking_number: "1A99887766554".into(),
+            }),
+        })
+        .await
+        .expect("delivery");
+    let statement_on = |as_of| {
+        let mut claims = app.claims(&app.agent);
+        let id = claim.id.clone();
+        async move {
+            claims
+                .get_statement(pb::GetStatementRequest {
+                    claim_id: id,
+                    as_of: Some(as_of),
+                    ..Default::default()
+                })
+                .await
+                .expect("statement")
+                .into_inner()
+                .totals
+                .expect("totals")
+                .interest
+                .expect("interest")
+                .amount
+        }
+    };
+    let before = statement_on(date(2026, 12, 31)).await;
+    assert_ne!(before, "0.00", "interest runs before the file");
+    let recorded = record_proceedings(
+        &app,
+        &consumer.id,
+        pb::DebtorProceedings {
+            insolvency: None,
+            over_indebtedness: Some(pb::OverIndebtedness {
+                admissibility_date: Some(date(2026, 11, 15)),
+                commission: "Commission de surendettement de Paris".into(),
+            }),
+        },
+    )
+    .await
+    .expect("record");
+    assert!(
+        recorded
+            .proceedings
+            .and_then(|p| p.over_indebtedness)
+            .is_some()
+    );
+    let at_admission = statement_on(date(2026, 11, 15)).await;
+    let later = statement_on(date(2026, 12, 31)).await;
+    assert_eq!(
+        later, at_admission,
+        "no interest accrues after admissibility (L722-14)"
+    );
+    assert_ne!(later, before);
+    let held = get(&app, &claim.id).await;
+    assert_eq!(held.holds, [pb::Hold::OverIndebtedness as i32]);
+    assert!(held.next_action_time.is_none());
+    app.clock.advance_days(20);
+    assert_eq!(pass(&app, &operator).await.steps_performed, 0);
+    assert!(
+        messages_of(&app, &claim.id).await.is_empty(),
+        "no automated demand"
+    );
+}

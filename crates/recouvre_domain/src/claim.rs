@@ -635,6 +635,8 @@ pub struct Claim {
     pub dispute: Option<Dispute>,
     /// Promise to pay being waited on, if any (a hold until its date).
     pub promise: Option<Promise>,
+    /// The debtor's collective proceedings or over-indebtedness (a hold on collection).
+    pub debtor_hold: Option<crate::proceedings::DebtorProceedings>,
     /// How it ended, once closed.
     pub closure: Option<Closure>,
     /// When the scheduler must next look at the claim: the next step, or the end of a hold;
@@ -758,6 +760,8 @@ pub enum ClaimEvent {
         /// `no_email_address`, `no_phone_number`).
         reason: &'static str,
     },
+    /// The debtor's collective proceedings or over-indebtedness were recorded: collection stops.
+    DebtorProceedingsRecorded(crate::proceedings::DebtorProceedings),
     /// A task for a human was completed.
     TaskCompleted {
         /// The task.
@@ -878,6 +882,7 @@ impl ClaimEvent {
             ClaimEvent::StepPerformed(_) => "step_performed",
             ClaimEvent::StepSkipped { .. } => "step_skipped",
             ClaimEvent::TaskCompleted { .. } => "task_completed",
+            ClaimEvent::DebtorProceedingsRecorded(_) => "debtor_proceedings_recorded",
         }
     }
 
@@ -988,6 +993,7 @@ impl ClaimEvent {
                 action,
                 reason,
             } => json!({ "index": index, "action": action.as_str(), "reason": reason }),
+            ClaimEvent::DebtorProceedingsRecorded(p) => crate::proceedings::payload(p),
             ClaimEvent::TaskCompleted {
                 task_id,
                 kind,
@@ -1090,6 +1096,7 @@ impl Claim {
             payments: Vec::new(),
             dispute: None,
             promise: None,
+            debtor_hold: None,
             closure: None,
             next_action_at: None,
             automation: Automation {
@@ -1128,6 +1135,8 @@ impl Claim {
     pub fn hold(&self, today: NaiveDate) -> Option<&'static str> {
         if matches!(self.state, ClaimState::Closed(_)) {
             None
+        } else if let Some(proceedings) = &self.debtor_hold {
+            Some(proceedings.hold())
         } else if self.dispute.is_some() {
             Some("dispute")
         } else if self.promise.as_ref().is_some_and(|p| p.due_date >= today) {
@@ -1165,7 +1174,7 @@ impl Claim {
     pub(crate) fn reschedule(&mut self) {
         self.next_action_at = match self.state {
             ClaimState::Closed(_) => None,
-            ClaimState::Open(_) if self.dispute.is_some() => None,
+            ClaimState::Open(_) if self.dispute.is_some() || self.debtor_hold.is_some() => None,
             ClaimState::Open(Stage::Legal) => None,
             ClaimState::Open(_) if self.promise.is_some() => self
                 .promise

@@ -13,6 +13,7 @@ pub mod money;
 pub mod parties;
 pub mod plan;
 pub mod policy;
+pub mod proceedings;
 pub mod rates;
 pub mod statement;
 pub mod task;

@@ -231,6 +231,9 @@ pub struct Debtor {
     pub phones: Vec<Phone>,
     /// Language of letters and messages.
     pub preferred_language: Language,
+    /// Collective proceedings or over-indebtedness, once recorded: collection stops on every
+    /// claim on the debtor.
+    pub proceedings: Option<crate::proceedings::DebtorProceedings>,
     /// Incremented on every change; the etag.
     pub version: i64,
     /// When it was created.

@@ -76,6 +76,7 @@ struct ClaimRow {
     next_step: i32,
     last_step_on: Option<NaiveDate>,
     planned_action_at: Option<DateTime<Utc>>,
+    debtor_hold: Option<Value>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -122,6 +123,10 @@ impl ClaimRow {
             next_step: i32::try_from(c.automation.next_step).unwrap_or(i32::MAX),
             last_step_on: c.automation.last_step_on,
             planned_action_at: c.automation.planned_at,
+            debtor_hold: c
+                .debtor_hold
+                .as_ref()
+                .map(recouvre_domain::proceedings::payload),
         }
     }
 
@@ -189,6 +194,13 @@ impl ClaimRow {
                 .map(|v| promise_from_json(v, currency))
                 .transpose()?,
             closure: self.closure.map(closure_from_json).transpose()?,
+            debtor_hold: self
+                .debtor_hold
+                .map(|v| {
+                    recouvre_domain::proceedings::from_payload(&v)
+                        .ok_or_else(|| StoreError::Corrupt(format!("debtor hold {v}")))
+                })
+                .transpose()?,
             next_action_at: self.next_action_at,
             automation: Automation {
                 policy_id: self.policy_id.map(PolicyId),
@@ -330,6 +342,7 @@ pub async fn save_claim_change(
         claims::next_step.eq(row.next_step),
         claims::last_step_on.eq(row.last_step_on),
         claims::planned_action_at.eq(row.planned_action_at),
+        claims::debtor_hold.eq(row.debtor_hold),
     ))
     .execute(&mut &*shared);
     let payments = insert_rows!(payments::table, payment_rows, shared);

@@ -49,6 +49,7 @@ struct CreateClaimStatement {
     limitation_deadline: Option<NaiveDate>,
     policy_id: Option<Uuid>,
     planned_action_at: Option<DateTime<Utc>>,
+    debtor_hold: Option<Value>,
     invoice_position: Vec<i32>,
     invoice_number: Vec<String>,
     invoice_issue_date: Vec<NaiveDate>,
@@ -83,7 +84,7 @@ impl QueryFragment<Pg> for CreateClaimStatement {
             "WITH claim AS (INSERT INTO claims (id, tenant_id, creditor_id, debtor_id, \
              external_reference, currency, state, principal_total, paid_total, next_action_at, \
              version, head_hash, created_at, updated_at, interest_regime, legal_facts, \
-             limitation_deadline, policy_id, next_step, planned_action_at) VALUES (",
+             limitation_deadline, policy_id, next_step, planned_action_at, debtor_hold) VALUES (",
         );
         out.push_bind_param::<SqlUuid, _>(&self.id)?;
         out.push_sql(", ");
@@ -122,6 +123,8 @@ impl QueryFragment<Pg> for CreateClaimStatement {
         out.push_bind_param::<Nullable<SqlUuid>, _>(&self.policy_id)?;
         out.push_sql(", 0, ");
         out.push_bind_param::<Nullable<Timestamptz>, _>(&self.planned_action_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Jsonb>, _>(&self.debtor_hold)?;
         out.push_sql(
             ") RETURNING id, tenant_id), \
              invoice AS (INSERT INTO invoices (claim_id, position, tenant_id, number, issue_date, \
@@ -220,6 +223,10 @@ pub async fn create_claim(
         limitation_deadline,
         policy_id: claim.automation.policy_id.map(|p| p.0),
         planned_action_at: claim.automation.planned_at,
+        debtor_hold: claim
+            .debtor_hold
+            .as_ref()
+            .map(recouvre_domain::proceedings::payload),
         invoice_position: (0..claim.invoices.len() as i32).collect(),
         invoice_number: claim.invoices.iter().map(|i| i.number.clone()).collect(),
         invoice_issue_date: claim.invoices.iter().map(|i| i.issue_date).collect(),

@@ -196,6 +196,7 @@ struct DebtorRow {
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    proceedings: Option<Value>,
 }
 
 impl DebtorRow {
@@ -216,6 +217,10 @@ impl DebtorRow {
             version: d.version,
             created_at: d.created_at,
             updated_at: d.updated_at,
+            proceedings: d
+                .proceedings
+                .as_ref()
+                .map(recouvre_domain::proceedings::payload),
         }
     }
 }
@@ -243,6 +248,13 @@ impl TryFrom<DebtorRow> for Debtor {
                 .collect::<Result<_, _>>()?,
             preferred_language: Language::parse(&r.preferred_language)
                 .ok_or_else(|| StoreError::Corrupt(format!("language {}", r.preferred_language)))?,
+            proceedings: r
+                .proceedings
+                .map(|v| {
+                    recouvre_domain::proceedings::from_payload(&v)
+                        .ok_or_else(|| StoreError::Corrupt(format!("debtor proceedings {v}")))
+                })
+                .transpose()?,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -350,7 +362,16 @@ pub async fn claim_parties(
     tenant: TenantId,
     creditor: CreditorId,
     debtor: DebtorId,
-) -> Result<(Option<(bool, EndOfMonthMethod)>, Option<DebtorKind>), StoreError> {
+) -> Result<
+    (
+        Option<(bool, EndOfMonthMethod)>,
+        Option<(
+            DebtorKind,
+            Option<recouvre_domain::proceedings::DebtorProceedings>,
+        )>,
+    ),
+    StoreError,
+> {
     let shared: &Conn = conn;
     let creditor = creditors::table
         .filter(creditors::tenant_id.eq(tenant.0))
@@ -360,8 +381,8 @@ pub async fn claim_parties(
     let debtor = debtors::table
         .filter(debtors::tenant_id.eq(tenant.0))
         .filter(debtors::id.eq(debtor.0))
-        .select(debtors::kind)
-        .first::<String>(&mut &*shared);
+        .select((debtors::kind, debtors::proceedings))
+        .first::<(String, Option<Value>)>(&mut &*shared);
     let (creditor, debtor) = futures::join!(creditor, debtor);
     let creditor = match creditor.optional()? {
         Some((natural, method)) => Some((
@@ -372,10 +393,16 @@ pub async fn claim_parties(
         None => None,
     };
     let debtor = match debtor.optional()? {
-        Some(kind) => Some(
+        Some((kind, proceedings)) => Some((
             DebtorKind::parse(&kind)
                 .ok_or_else(|| StoreError::Corrupt(format!("debtor kind {kind}")))?,
-        ),
+            proceedings
+                .map(|v| {
+                    recouvre_domain::proceedings::from_payload(&v)
+                        .ok_or_else(|| StoreError::Corrupt(format!("debtor proceedings {v}")))
+                })
+                .transpose()?,
+        )),
         None => None,
     };
     Ok((creditor, debtor))

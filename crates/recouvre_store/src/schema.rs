@@ -62,6 +62,7 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        proceedings -> Nullable<Jsonb>,
     }
 }
 
@@ -91,6 +92,7 @@ diesel::table! {
         next_step -> Int4,
         last_step_on -> Nullable<Date>,
         planned_action_at -> Nullable<Timestamptz>,
+        debtor_hold -> Nullable<Jsonb>,
     }
 }
 

@@ -201,3 +201,59 @@ pub async fn watch_limitation(
     .execute(conn)
     .await?)
 }
+
+/// Creates the task to declare each open claim on a debtor in collective proceedings, once per
+/// claim, due the morning of the declaration deadline (C. com. L622-24). `debtor`: only that
+/// debtor's claims (when the proceedings are recorded); `None`: all (the scheduler's pass,
+/// for claims created since). Returns how many were new.
+pub async fn ensure_declaration_tasks(
+    conn: &mut Conn,
+    debtor: Option<(TenantId, recouvre_domain::DebtorId)>,
+    at: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    use diesel::sql_types::{Nullable, Timestamptz, Uuid as SqlUuid};
+    Ok(diesel::sql_query(
+        "INSERT INTO tasks (id, tenant_id, claim_id, kind, step_index, assignee, title, details, \
+         due_at, status, version, created_at) \
+         SELECT gen_random_uuid(), c.tenant_id, c.id, 'declare_claim', NULL, 'legal', \
+         'Déclarer la créance au mandataire judiciaire — dossier ' || c.external_reference, \
+         'Procédure collective ouverte le ' \
+         || to_char((c.debtor_hold->>'opened_on')::date, 'DD/MM/YYYY') || ' par ' \
+         || (c.debtor_hold->>'court') || ', publiée au BODACC le ' \
+         || to_char((c.debtor_hold->>'published_on')::date, 'DD/MM/YYYY') \
+         || ' : déclarer la créance au mandataire judiciaire au plus tard le ' \
+         || to_char((c.debtor_hold->>'declaration_deadline')::date, 'DD/MM/YYYY') \
+         || ' (C. com. art. L622-24 et R622-24), sous peine de forclusion.', \
+         ((c.debtor_hold->>'declaration_deadline')::date + time '08:00') \
+         AT TIME ZONE 'Europe/Paris', 'open', 1, $3 \
+         FROM claims c \
+         WHERE c.debtor_hold->>'kind' = 'insolvency' \
+         AND c.state IN ('amicable', 'formal_notice', 'legal') \
+         AND ($1::uuid IS NULL OR (c.tenant_id = $1 AND c.debtor_id = $2)) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<Nullable<SqlUuid>, _>(debtor.map(|(t, _)| t.0))
+    .bind::<Nullable<SqlUuid>, _>(debtor.map(|(_, d)| d.0))
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .await?)
+}
+
+/// The ids of the tenant's open claims on a debtor.
+pub async fn open_claims_of_debtor(
+    conn: &mut Conn,
+    tenant: TenantId,
+    debtor: recouvre_domain::DebtorId,
+) -> Result<Vec<ClaimId>, StoreError> {
+    Ok(claims::table
+        .filter(claims::tenant_id.eq(tenant.0))
+        .filter(claims::debtor_id.eq(debtor.0))
+        .filter(claims::state.eq_any(["amicable", "formal_notice", "legal"]))
+        .order(claims::id)
+        .select(claims::id)
+        .load::<Uuid>(conn)
+        .await?
+        .into_iter()
+        .map(ClaimId)
+        .collect())
+}
