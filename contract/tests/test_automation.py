@@ -6,8 +6,16 @@ integration tests run whole journeys.)"""
 from __future__ import annotations
 
 import grpc
-from recouvre_client import Client, automation_pb2, new_request_id, parties_pb2
-from support import create_claim, expect_refusal, reaches
+from recouvre_client import (
+    Client,
+    amount_of,
+    automation_pb2,
+    claims_pb2,
+    date,
+    new_request_id,
+    parties_pb2,
+)
+from support import create_claim, days, expect_refusal, reaches
 
 Code = grpc.StatusCode
 
@@ -129,3 +137,40 @@ def test_tasks_and_outbox_list_only_the_tenants_own(client: Client, other_tenant
         ).messages
     }
     assert not mine & others
+
+
+@reaches("NO_PAYMENT_PLAN_PROPOSED", "PAYMENT_PLAN_ACTIVE")
+def test_a_payment_plan_is_proposed_then_agreed(
+    client: Client, creditor: parties_pb2.Creditor, debtor: parties_pb2.Debtor
+) -> None:
+    claim = create_claim(client, creditor.id, debtor.id, ["600.00"])
+    expect_refusal(
+        lambda: client.claims.AgreePaymentPlan(
+            claims_pb2.AgreePaymentPlanRequest(request_id=new_request_id(), claim_id=claim.id)
+        ),
+        Code.FAILED_PRECONDITION,
+        "NO_PAYMENT_PLAN_PROPOSED",
+    )
+
+    def propose() -> claims_pb2.Claim:
+        return client.claims.ProposePaymentPlan(
+            claims_pb2.ProposePaymentPlanRequest(
+                request_id=new_request_id(),
+                claim_id=claim.id,
+                instalment_count=3,
+                first_due_date=date(days(10)),
+                grace_days=3,
+            )
+        )
+
+    proposed = propose()
+    plan = proposed.payment_plan
+    assert plan.status == claims_pb2.PAYMENT_PLAN_STATUS_PROPOSED
+    assert sum(amount_of(i.amount) for i in plan.instalments) == amount_of(plan.total)
+    assert amount_of(plan.total) == amount_of(proposed.amount_owed)
+    agreed = client.claims.AgreePaymentPlan(
+        claims_pb2.AgreePaymentPlanRequest(request_id=new_request_id(), claim_id=claim.id)
+    )
+    assert agreed.payment_plan.status == claims_pb2.PAYMENT_PLAN_STATUS_ACTIVE
+    assert claims_pb2.HOLD_PAYMENT_PLAN in agreed.holds
+    expect_refusal(propose, Code.FAILED_PRECONDITION, "PAYMENT_PLAN_ACTIVE")

@@ -773,6 +773,94 @@ pub fn proceedings(src: Option<&pb::DebtorProceedings>) -> Result<DebtorProceedi
     parsed.ok_or_else(|| AppError::invalid("proceedings", "is invalid"))
 }
 
+/// The instalments a ProposePaymentPlan request asks for.
+pub enum PlanSchedule {
+    /// Listed one by one.
+    Given(Vec<recouvre_domain::plan::Instalment>),
+    /// `count` equal monthly instalments from `first_due`.
+    Equal {
+        /// How many.
+        count: u32,
+        /// The first's due date.
+        first_due: NaiveDate,
+    },
+}
+
+/// Parses a ProposePaymentPlan request's schedule.
+pub fn plan_schedule(r: &pb::ProposePaymentPlanRequest) -> Result<PlanSchedule, AppError> {
+    let mut v = Violations::default();
+    let schedule = if r.instalments.is_empty() {
+        let count = u32::try_from(r.instalment_count).ok().filter(|c| *c > 0);
+        if count.is_none() {
+            v.add(
+                "instalment_count",
+                "give the instalments, or their count (1 to 60) and first_due_date",
+            );
+        }
+        let first_due = date(&mut v, "first_due_date", r.first_due_date.as_ref(), true);
+        count
+            .zip(first_due)
+            .map(|(count, first_due)| PlanSchedule::Equal { count, first_due })
+    } else {
+        if r.instalment_count != 0 || r.first_due_date.is_some() {
+            v.add(
+                "instalment_count",
+                "give either the instalments or their count and first date, not both",
+            );
+        }
+        let mut list = Vec::with_capacity(r.instalments.len());
+        for (i, inst) in r.instalments.iter().enumerate() {
+            let due = date(
+                &mut v,
+                &format!("instalments[{i}].due_date"),
+                inst.due_date.as_ref(),
+                true,
+            );
+            let amount = money(
+                &mut v,
+                &format!("instalments[{i}].amount"),
+                inst.amount.as_ref(),
+                None,
+            );
+            if let (Some(due_date), Some(amount)) = (due, amount) {
+                list.push(recouvre_domain::plan::Instalment { due_date, amount });
+            }
+        }
+        Some(PlanSchedule::Given(list))
+    };
+    v.finish()?;
+    schedule.ok_or_else(|| AppError::invalid("instalments", "are invalid"))
+}
+
+fn plan_pb(plan: &recouvre_domain::plan::PaymentPlan) -> pb::PaymentPlan {
+    use recouvre_domain::plan::PlanStatus;
+    let coverage = plan.coverage();
+    pb::PaymentPlan {
+        status: match plan.status {
+            PlanStatus::Proposed => pb::PaymentPlanStatus::Proposed,
+            PlanStatus::Active => pb::PaymentPlanStatus::Active,
+            PlanStatus::Completed => pb::PaymentPlanStatus::Completed,
+            PlanStatus::Defaulted | PlanStatus::Cancelled => pb::PaymentPlanStatus::Defaulted,
+        } as i32,
+        instalments: plan
+            .instalments
+            .iter()
+            .enumerate()
+            .map(|(i, inst)| pb::PlanInstalment {
+                due_date: Some(date_pb(inst.due_date)),
+                amount: Some(money_pb(inst.amount)),
+                covered: coverage.get(i).map(|c| money_pb(c.covered)),
+                paid: coverage.get(i).is_some_and(|c| c.fully_covered),
+            })
+            .collect(),
+        grace_days: i32::try_from(plan.grace_days).unwrap_or(i32::MAX),
+        total: Some(money_pb(plan.total)),
+        paid: Some(money_pb(plan.paid)),
+        proposed_date: Some(date_pb(plan.proposed_on)),
+        agreed_date: plan.agreed_on.map(date_pb),
+    }
+}
+
 /// Parses the claim of a CreateClaim request and checks the claim rules on every part that
 /// parsed, so one answer names every bad field, malformed or rule-breaking.
 pub fn new_claim(
@@ -1130,6 +1218,13 @@ pub fn claim_pb(c: &Claim, valuation: &Valuation, now: Now) -> pb::Claim {
         }
         _ => {}
     }
+    if open
+        && c.plan
+            .as_ref()
+            .is_some_and(|p| p.status == recouvre_domain::plan::PlanStatus::Active)
+    {
+        holds.push(pb::Hold::PaymentPlan as i32);
+    }
     pb::Claim {
         id: c.id.to_string(),
         creditor_id: c.creditor_id.to_string(),
@@ -1177,6 +1272,7 @@ pub fn claim_pb(c: &Claim, valuation: &Valuation, now: Now) -> pb::Claim {
             .unwrap_or_default(),
         next_step: i32::try_from(c.automation.next_step).unwrap_or(i32::MAX),
         planned_step_time: c.automation.planned_at.map(timestamp),
+        payment_plan: c.plan.as_ref().map(plan_pb),
         event_count: c.version,
         etag: etag(c.version),
         create_time: Some(timestamp(c.created_at)),
@@ -1744,6 +1840,10 @@ fn event_kind_pb(kind: &str) -> pb::ClaimEventKind {
         "step_skipped" => pb::ClaimEventKind::StepSkipped,
         "task_completed" => pb::ClaimEventKind::TaskCompleted,
         "debtor_proceedings_recorded" => pb::ClaimEventKind::DebtorProceedingsRecorded,
+        "payment_plan_proposed" => pb::ClaimEventKind::PaymentPlanProposed,
+        "payment_plan_agreed" => pb::ClaimEventKind::PaymentPlanAgreed,
+        "payment_plan_defaulted" => pb::ClaimEventKind::PaymentPlanDefaulted,
+        "payment_plan_completed" => pb::ClaimEventKind::PaymentPlanCompleted,
         _ => pb::ClaimEventKind::Unspecified,
     }
 }

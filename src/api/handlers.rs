@@ -466,6 +466,59 @@ impl ClaimService for Api {
         Ok(Response::new(claim))
     }
 
+    async fn propose_payment_plan(
+        &self,
+        request: Request<pb::ProposePaymentPlanRequest>,
+    ) -> Reply<pb::Claim> {
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "ProposePaymentPlan", |r| {
+                (&r.request_id, &r.claim_id)
+            })
+            .await?;
+        let schedule = convert::plan_schedule(&r)?;
+        let grace = u32::try_from(r.grace_days)
+            .map_err(|_| AppError::invalid("grace_days", "must not be negative"))?;
+        let claim = self
+            .app
+            .mutate_claim(
+                &p,
+                &m,
+                id,
+                &r.etag,
+                move |c, rates, now| {
+                    let owed = valuation::value(c, rates, now.today).owed(c);
+                    let instalments = match schedule {
+                        convert::PlanSchedule::Given(list) => list,
+                        convert::PlanSchedule::Equal { count, first_due } => {
+                            let owed = owed.map_err(recouvre_domain::ClaimError::from)?;
+                            recouvre_domain::plan::equal_instalments(owed, count, first_due)
+                                .map_err(|v| recouvre_domain::ClaimError::Invalid(vec![v]))?
+                        }
+                    };
+                    c.propose_plan(instalments, grace, owed, now)
+                },
+                claim_pb,
+            )
+            .await?;
+        Ok(Response::new(claim))
+    }
+
+    async fn agree_payment_plan(
+        &self,
+        request: Request<pb::AgreePaymentPlanRequest>,
+    ) -> Reply<pb::Claim> {
+        let (ClaimChange { p, m, id }, r) = self
+            .claim_change(request, "AgreePaymentPlan", |r| {
+                (&r.request_id, &r.claim_id)
+            })
+            .await?;
+        let claim = self
+            .app
+            .mutate_claim(&p, &m, id, &r.etag, |c, _, now| c.agree_plan(now), claim_pb)
+            .await?;
+        Ok(Response::new(claim))
+    }
+
     async fn record_recovery_cost(
         &self,
         request: Request<pb::RecordRecoveryCostRequest>,

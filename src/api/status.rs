@@ -240,6 +240,16 @@ fn domain(e: ClaimError) -> Status {
             "claim",
             "A dispute is already open on this claim.".to_owned(),
         ),
+        ClaimError::PlanAlreadyActive => precondition(
+            "PAYMENT_PLAN_ACTIVE",
+            "claim",
+            "A payment plan runs on this claim; it must default or complete first.".to_owned(),
+        ),
+        ClaimError::NoPlanProposed => precondition(
+            "NO_PAYMENT_PLAN_PROPOSED",
+            "claim",
+            "No payment plan is waiting for the debtor's agreement; propose one first.".to_owned(),
+        ),
         ClaimError::NoOpenDispute => precondition(
             "NO_OPEN_DISPUTE",
             "claim",

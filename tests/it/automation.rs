@@ -1600,3 +1600,213 @@ async fn over_indebtedness_freezes_interest_and_stops_automated_demands() {
         "no automated demand"
     );
 }
+
+async fn pay(
+    app: &TestApp,
+    claim: &str,
+    amount: &str,
+    value: pb::google::r#type::Date,
+) -> pb::Claim {
+    app.claims(&app.agent)
+        .record_payment(pb::RecordPaymentRequest {
+            request_id: new_request_id(),
+            claim_id: claim.into(),
+            amount: Some(eur(amount)),
+            value_date: Some(value),
+            method: pb::PaymentMethod::BankTransfer as i32,
+            reference: "VIR".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("payment")
+        .into_inner()
+}
+
+async fn propose(
+    app: &TestApp,
+    claim: &str,
+    count: i32,
+    first_due: pb::google::r#type::Date,
+) -> Result<pb::Claim, tonic::Status> {
+    app.claims(&app.agent)
+        .propose_payment_plan(pb::ProposePaymentPlanRequest {
+            request_id: new_request_id(),
+            claim_id: claim.into(),
+            instalment_count: count,
+            first_due_date: Some(first_due),
+            grace_days: 5,
+            ..Default::default()
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+async fn agree(app: &TestApp, claim: &str) -> Result<pb::Claim, tonic::Status> {
+    app.claims(&app.agent)
+        .agree_payment_plan(pb::AgreePaymentPlanRequest {
+            request_id: new_request_id(),
+            claim_id: claim.into(),
+            etag: String::new(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+#[tokio::test]
+async fn a_defaulted_payment_plan_resumes_collection_where_it_stood() {
+    let app = TestApp::spawn().await;
+    publish_rates(&app).await;
+    let operator = app.operator().await;
+    let creditor = creditor(&app).await;
+    let debtor = business_debtor(&app).await;
+    let claim = create(&app, overdue_claim(&creditor.id, &debtor.id, "900.00")).await;
+    pass(&app, &operator).await; // the e-mail
+    assert_refused(
+        agree(&app, &claim.id).await,
+        Code::FailedPrecondition,
+        "NO_PAYMENT_PLAN_PROPOSED",
+    );
+    // A schedule that does not add up is refused field by field.
+    let short = app
+        .claims(&app.agent)
+        .propose_payment_plan(pb::ProposePaymentPlanRequest {
+            request_id: new_request_id(),
+            claim_id: claim.id.clone(),
+            instalments: vec![pb::PlanInstalment {
+                due_date: Some(date(2026, 12, 1)),
+                amount: Some(eur("100.00")),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await;
+    let status = assert_refused(short, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(bad_fields(&status), ["instalments"]);
+
+    let proposed = propose(&app, &claim.id, 3, date(2026, 11, 30))
+        .await
+        .expect("propose");
+    let plan = proposed.payment_plan.clone().expect("plan");
+    assert_eq!(plan.status, pb::PaymentPlanStatus::Proposed as i32);
+    assert_eq!(
+        plan.total, proposed.amount_owed,
+        "the plan pays everything owed"
+    );
+    assert!(proposed.holds.is_empty(), "a proposal holds nothing");
+    let agreed = agree(&app, &claim.id).await.expect("agree");
+    assert_eq!(agreed.holds, [pb::Hold::PaymentPlan as i32]);
+    // Looked at the day after the first instalment's grace: 30 Nov + 5 days.
+    assert_eq!(
+        agreed.next_action_time.as_ref().map(time_of),
+        Some(
+            Utc.with_ymd_and_hms(2026, 12, 6, 7, 0, 0)
+                .single()
+                .expect("t")
+        )
+    );
+    assert_refused(
+        propose(&app, &claim.id, 2, date(2026, 12, 1)).await,
+        Code::FailedPrecondition,
+        "PAYMENT_PLAN_ACTIVE",
+    );
+    // The first instalment is paid on time; the second (30 December) is not.
+    app.clock.set(
+        Utc.with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
+            .single()
+            .expect("t"),
+    );
+    let first = plan.instalments[0].amount.clone().expect("amount").amount;
+    let paid = pay(&app, &claim.id, &first, date(2026, 11, 29)).await;
+    let plan_now = paid.payment_plan.expect("plan");
+    assert!(plan_now.instalments[0].paid && !plan_now.instalments[1].paid);
+    assert_eq!(
+        paid.next_action_time.as_ref().map(time_of),
+        Some(
+            Utc.with_ymd_and_hms(2027, 1, 5, 7, 0, 0)
+                .single()
+                .expect("t")
+        ),
+        "next looked at after the second instalment's grace"
+    );
+    app.clock.set(
+        Utc.with_ymd_and_hms(2027, 1, 5, 7, 0, 0)
+            .single()
+            .expect("t"),
+    );
+    pass(&app, &operator).await;
+    let kinds: Vec<String> = timeline(&app, &claim.id)
+        .await
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    let from = kinds
+        .iter()
+        .position(|k| k == "payment_plan_defaulted")
+        .expect("defaulted");
+    assert_eq!(
+        &kinds[from..],
+        [
+            "payment_plan_defaulted",
+            "document_generated",
+            "step_performed"
+        ],
+        "the plan fell and the first letter, due long ago, went at once"
+    );
+    let resumed = get(&app, &claim.id).await;
+    assert_eq!(
+        resumed.payment_plan.expect("plan").status,
+        pb::PaymentPlanStatus::Defaulted as i32
+    );
+    assert!(resumed.holds.is_empty());
+    assert_eq!(
+        steps_performed(&app, &claim.id).await[1].0,
+        "warning_letter_1"
+    );
+}
+
+#[tokio::test]
+async fn a_completed_payment_plan_closes_the_claim_as_paid() {
+    let app = TestApp::spawn().await;
+    publish_rates(&app).await;
+    let creditor = creditor(&app).await;
+    let debtor = business_debtor(&app).await;
+    let claim = create(&app, overdue_claim(&creditor.id, &debtor.id, "1000.00")).await;
+    let proposed = propose(&app, &claim.id, 2, date(2026, 11, 25))
+        .await
+        .expect("propose");
+    agree(&app, &claim.id).await.expect("agree");
+    let plan = proposed.payment_plan.expect("plan");
+    let amounts: Vec<String> = plan
+        .instalments
+        .iter()
+        .map(|i| i.amount.clone().expect("amount").amount)
+        .collect();
+    // Interest stopped at the proposal: paying the instalments late in the month changes
+    // nothing to what they settle.
+    app.clock.set(
+        Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0)
+            .single()
+            .expect("t"),
+    );
+    pay(&app, &claim.id, &amounts[0], date(2026, 11, 25)).await;
+    app.clock.set(
+        Utc.with_ymd_and_hms(2026, 12, 24, 10, 0, 0)
+            .single()
+            .expect("t"),
+    );
+    let closed = pay(&app, &claim.id, &amounts[1], date(2026, 12, 24)).await;
+    assert_eq!(closed.state, pb::ClaimState::Paid as i32);
+    assert_eq!(
+        closed.payment_plan.expect("plan").status,
+        pb::PaymentPlanStatus::Completed as i32
+    );
+    let kinds: Vec<String> = timeline(&app, &claim.id)
+        .await
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(
+        &kinds[kinds.len() - 3..],
+        ["payment_recorded", "payment_plan_completed", "claim_closed"]
+    );
+}

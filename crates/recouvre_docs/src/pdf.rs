@@ -263,7 +263,7 @@ fn render(
     // other kind is compiled counting its pages. Either way, a document of one page is the
     // `one_page` compilation and a longer one the other, whatever was tried first, so the
     // same data always give the same bytes.
-    let one_page_first = std::env::var_os("PROF_MULTI").is_none() && matches!(
+    let one_page_first = matches!(
         kind,
         DocumentKind::WarningLetter1 | DocumentKind::WarningLetter2
     );

@@ -71,6 +71,7 @@ impl Claim {
             return (events, None);
         }
         self.expire_promise(now, &mut events);
+        self.default_missed_plan(now.today, &mut events);
         let stage = match self.state {
             ClaimState::Open(stage) => stage,
             ClaimState::Closed(_) => return (events, None),

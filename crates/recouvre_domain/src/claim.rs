@@ -637,6 +637,8 @@ pub struct Claim {
     pub promise: Option<Promise>,
     /// The debtor's collective proceedings or over-indebtedness (a hold on collection).
     pub debtor_hold: Option<crate::proceedings::DebtorProceedings>,
+    /// The payment plan proposed or running (an agreed plan is a hold), if any.
+    pub plan: Option<crate::plan::PaymentPlan>,
     /// How it ended, once closed.
     pub closure: Option<Closure>,
     /// When the scheduler must next look at the claim: the next step, or the end of a hold;
@@ -730,6 +732,12 @@ pub enum ClaimError {
         /// The earliest deadline of an invoice still owing.
         deadline: NaiveDate,
     },
+    /// An agreed payment plan runs: it must default or complete before another.
+    #[error("a payment plan is running")]
+    PlanAlreadyActive,
+    /// No payment plan is waiting for the debtor's agreement.
+    #[error("no payment plan is proposed")]
+    NoPlanProposed,
     /// A fact that can be recorded once already is.
     #[error("{0} is already recorded on this claim")]
     AlreadyRecorded(&'static str),
@@ -740,7 +748,7 @@ pub enum ClaimError {
 }
 
 impl ClaimError {
-    fn field(field: impl Into<String>, description: impl Into<String>) -> Self {
+    pub(crate) fn field(field: impl Into<String>, description: impl Into<String>) -> Self {
         ClaimError::Invalid(vec![FieldViolation::new(field, description)])
     }
 }
@@ -762,6 +770,19 @@ pub enum ClaimEvent {
     },
     /// The debtor's collective proceedings or over-indebtedness were recorded: collection stops.
     DebtorProceedingsRecorded(crate::proceedings::DebtorProceedings),
+    /// A payment plan (échéancier) was proposed to the debtor.
+    PaymentPlanProposed(crate::plan::PaymentPlan),
+    /// The debtor agreed the proposed plan: collection waits while it is kept.
+    PaymentPlanAgreed,
+    /// An instalment was missed past its grace: the plan fell, collection resumes.
+    PaymentPlanDefaulted {
+        /// Index of the instalment missed.
+        instalment: usize,
+        /// Its due date.
+        due_date: NaiveDate,
+    },
+    /// Every instalment was paid.
+    PaymentPlanCompleted,
     /// A task for a human was completed.
     TaskCompleted {
         /// The task.
@@ -882,6 +903,10 @@ impl ClaimEvent {
             ClaimEvent::StepPerformed(_) => "step_performed",
             ClaimEvent::StepSkipped { .. } => "step_skipped",
             ClaimEvent::TaskCompleted { .. } => "task_completed",
+            ClaimEvent::PaymentPlanProposed(_) => "payment_plan_proposed",
+            ClaimEvent::PaymentPlanAgreed => "payment_plan_agreed",
+            ClaimEvent::PaymentPlanDefaulted { .. } => "payment_plan_defaulted",
+            ClaimEvent::PaymentPlanCompleted => "payment_plan_completed",
             ClaimEvent::DebtorProceedingsRecorded(_) => "debtor_proceedings_recorded",
         }
     }
@@ -994,6 +1019,12 @@ impl ClaimEvent {
                 reason,
             } => json!({ "index": index, "action": action.as_str(), "reason": reason }),
             ClaimEvent::DebtorProceedingsRecorded(p) => crate::proceedings::payload(p),
+            ClaimEvent::PaymentPlanProposed(plan) => crate::plan::payload(plan),
+            ClaimEvent::PaymentPlanAgreed | ClaimEvent::PaymentPlanCompleted => json!({}),
+            ClaimEvent::PaymentPlanDefaulted {
+                instalment,
+                due_date,
+            } => json!({ "instalment": instalment, "due_date": date_str(*due_date) }),
             ClaimEvent::TaskCompleted {
                 task_id,
                 kind,
@@ -1097,6 +1128,7 @@ impl Claim {
             dispute: None,
             promise: None,
             debtor_hold: None,
+            plan: None,
             closure: None,
             next_action_at: None,
             automation: Automation {
@@ -1139,6 +1171,12 @@ impl Claim {
             Some(proceedings.hold())
         } else if self.dispute.is_some() {
             Some("dispute")
+        } else if self
+            .plan
+            .as_ref()
+            .is_some_and(|p| p.status == crate::plan::PlanStatus::Active)
+        {
+            Some("payment_plan")
         } else if self.promise.as_ref().is_some_and(|p| p.due_date >= today) {
             Some("promise_to_pay")
         } else {
@@ -1176,6 +1214,18 @@ impl Claim {
             ClaimState::Closed(_) => None,
             ClaimState::Open(_) if self.dispute.is_some() || self.debtor_hold.is_some() => None,
             ClaimState::Open(Stage::Legal) => None,
+            // An agreed plan is looked at the day after an instalment's grace runs out.
+            ClaimState::Open(_)
+                if self
+                    .plan
+                    .as_ref()
+                    .is_some_and(|p| p.status == crate::plan::PlanStatus::Active) =>
+            {
+                self.plan
+                    .as_ref()
+                    .and_then(crate::plan::PaymentPlan::next_check)
+                    .map(morning_of)
+            }
             ClaimState::Open(_) if self.promise.is_some() => self
                 .promise
                 .as_ref()
@@ -1292,6 +1342,19 @@ impl Claim {
             .paid_total
             .checked_add(payment.amount)
             .map_err(money_invalid)?;
+        let mut plan_completed = false;
+        if let Some(plan) = &mut self.plan
+            && plan.status == crate::plan::PlanStatus::Active
+        {
+            plan.paid = plan
+                .paid
+                .checked_add(payment.amount)
+                .map_err(money_invalid)?;
+            if plan.is_complete() || balance_after.is_some_and(Money::is_zero) {
+                plan.status = crate::plan::PlanStatus::Completed;
+                plan_completed = true;
+            }
+        }
         self.payments.push(payment.clone());
         events.push(ClaimEvent::PaymentRecorded {
             payment,
@@ -1300,6 +1363,9 @@ impl Claim {
         if let Some((amount, due_date)) = promise_kept {
             self.promise = None;
             events.push(ClaimEvent::PromiseKept { amount, due_date });
+        }
+        if plan_completed {
+            events.push(ClaimEvent::PaymentPlanCompleted);
         }
         self.expire_promise(now, &mut events);
         if balance_after.is_some_and(Money::is_zero) {

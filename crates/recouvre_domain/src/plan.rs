@@ -471,3 +471,180 @@ impl PaymentPlan {
             .unwrap_or(NaiveDate::MAX)
     }
 }
+
+fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// The event payload (and stored form) of a plan.
+pub fn payload(plan: &PaymentPlan) -> serde_json::Value {
+    serde_json::json!({
+        "instalments": plan.instalments.iter().map(|i| serde_json::json!({
+            "due_date": date_text(i.due_date),
+            "amount": i.amount.to_amount_string(),
+        })).collect::<Vec<_>>(),
+        "grace_days": plan.grace_days,
+        "total": plan.total.to_amount_string(),
+        "currency": plan.total.currency().code(),
+        "status": plan.status.as_str(),
+        "proposed_on": date_text(plan.proposed_on),
+        "agreed_on": plan.agreed_on.map(date_text),
+        "paid": plan.paid.to_amount_string(),
+    })
+}
+
+/// Reads back [`payload`]; `None` when it is not one.
+pub fn from_payload(v: &serde_json::Value) -> Option<PaymentPlan> {
+    let currency = crate::money::Currency::parse(v.get("currency")?.as_str()?).ok()?;
+    let money = |s: &serde_json::Value| Money::parse_in(s.as_str()?, currency).ok();
+    let date = |s: &serde_json::Value| NaiveDate::parse_from_str(s.as_str()?, "%Y-%m-%d").ok();
+    let instalments = v
+        .get("instalments")?
+        .as_array()?
+        .iter()
+        .map(|i| {
+            Some(Instalment {
+                due_date: date(i.get("due_date")?)?,
+                amount: money(i.get("amount")?)?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(PaymentPlan {
+        instalments,
+        grace_days: u32::try_from(v.get("grace_days")?.as_u64()?).ok()?,
+        total: money(v.get("total")?)?,
+        status: PlanStatus::parse(v.get("status")?.as_str()?)?,
+        proposed_on: date(v.get("proposed_on")?)?,
+        agreed_on: match v.get("agreed_on") {
+            Some(serde_json::Value::Null) | None => None,
+            Some(d) => Some(date(d)?),
+        },
+        paid: money(v.get("paid")?)?,
+    })
+}
+
+impl crate::claim::Claim {
+    /// Proposes a payment plan (échéancier) for everything owed today; it replaces a proposal
+    /// not yet agreed. Refused on a closed claim, at the legal stage (the court route has
+    /// started) and while an agreed plan runs.
+    pub fn propose_plan(
+        &mut self,
+        instalments: Vec<Instalment>,
+        grace_days: u32,
+        owed: Result<Money, crate::rates::RateError>,
+        now: crate::Now,
+    ) -> Result<Vec<crate::claim::ClaimEvent>, crate::claim::ClaimError> {
+        use crate::claim::{ClaimError, ClaimEvent, ClaimState, Stage};
+        match self.state {
+            ClaimState::Closed(kind) => return Err(ClaimError::Closed(kind.as_str())),
+            ClaimState::Open(Stage::Legal) => {
+                return Err(ClaimError::InvalidTransition {
+                    from: "legal",
+                    to: "payment_plan",
+                });
+            }
+            ClaimState::Open(_) => {}
+        }
+        if self
+            .plan
+            .as_ref()
+            .is_some_and(|p| p.status == PlanStatus::Active)
+        {
+            return Err(ClaimError::PlanAlreadyActive);
+        }
+        let owed = owed?;
+        let plan = PaymentPlan::propose(instalments, grace_days, owed, now.today)
+            .map_err(ClaimError::Invalid)?;
+        let mut events = Vec::new();
+        self.expire_promise(now, &mut events);
+        self.plan = Some(plan.clone());
+        events.push(ClaimEvent::PaymentPlanProposed(plan));
+        self.reschedule();
+        self.updated_at = now.at;
+        Ok(events)
+    }
+
+    /// The debtor agrees the proposed plan. While it is kept, collection waits (a hold) and
+    /// interest stops from the day it was proposed: the plan's total is what the debtor owes,
+    /// the creditor's concession for the schedule. A missed instalment ends the concession.
+    pub fn agree_plan(
+        &mut self,
+        now: crate::Now,
+    ) -> Result<Vec<crate::claim::ClaimEvent>, crate::claim::ClaimError> {
+        use crate::claim::{ClaimError, ClaimEvent, ClaimState, Stage};
+        match self.state {
+            ClaimState::Closed(kind) => return Err(ClaimError::Closed(kind.as_str())),
+            ClaimState::Open(Stage::Legal) => {
+                return Err(ClaimError::InvalidTransition {
+                    from: "legal",
+                    to: "payment_plan",
+                });
+            }
+            ClaimState::Open(_) => {}
+        }
+        let Some(plan) = self
+            .plan
+            .as_mut()
+            .filter(|p| p.status == PlanStatus::Proposed)
+        else {
+            return Err(ClaimError::NoPlanProposed);
+        };
+        if plan.missed_instalment(now.today).is_some() {
+            return Err(ClaimError::field(
+                "payment_plan",
+                "an instalment of the proposal is already past due: propose a new plan",
+            ));
+        }
+        plan.status = PlanStatus::Active;
+        plan.agreed_on = Some(now.today);
+        let proposed_on = plan.proposed_on;
+        self.legal.interest_frozen_from = Some(
+            self.legal
+                .interest_frozen_from
+                .map_or(proposed_on, |d| d.min(proposed_on)),
+        );
+        let mut events = Vec::new();
+        self.expire_promise(now, &mut events);
+        self.promise = None;
+        events.push(ClaimEvent::PaymentPlanAgreed);
+        self.reschedule();
+        self.updated_at = now.at;
+        Ok(events)
+    }
+
+    /// Defaults an agreed plan whose instalment is missed past its grace: interest counts again
+    /// (unless the debtor's over-indebtedness freezes it) and collection resumes where it
+    /// stood. Called by the scheduler's pass.
+    pub(crate) fn default_missed_plan(
+        &mut self,
+        today: NaiveDate,
+        events: &mut Vec<crate::claim::ClaimEvent>,
+    ) {
+        let Some(plan) = self
+            .plan
+            .as_mut()
+            .filter(|p| p.status == PlanStatus::Active)
+        else {
+            return;
+        };
+        let Some((index, instalment)) = plan
+            .missed_instalment(today)
+            .map(|(i, inst)| (i, inst.due_date))
+        else {
+            return;
+        };
+        plan.status = PlanStatus::Defaulted;
+        let proposed_on = plan.proposed_on;
+        let over_indebted = matches!(
+            self.debtor_hold,
+            Some(crate::proceedings::DebtorProceedings::OverIndebtedness { .. })
+        );
+        if !over_indebted && self.legal.interest_frozen_from == Some(proposed_on) {
+            self.legal.interest_frozen_from = None;
+        }
+        events.push(crate::claim::ClaimEvent::PaymentPlanDefaulted {
+            instalment: index,
+            due_date: instalment,
+        });
+    }
+}

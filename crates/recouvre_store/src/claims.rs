@@ -77,6 +77,7 @@ struct ClaimRow {
     last_step_on: Option<NaiveDate>,
     planned_action_at: Option<DateTime<Utc>>,
     debtor_hold: Option<Value>,
+    payment_plan: Option<Value>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -127,6 +128,7 @@ impl ClaimRow {
                 .debtor_hold
                 .as_ref()
                 .map(recouvre_domain::proceedings::payload),
+            payment_plan: c.plan.as_ref().map(recouvre_domain::plan::payload),
         }
     }
 
@@ -194,6 +196,13 @@ impl ClaimRow {
                 .map(|v| promise_from_json(v, currency))
                 .transpose()?,
             closure: self.closure.map(closure_from_json).transpose()?,
+            plan: self
+                .payment_plan
+                .map(|v| {
+                    recouvre_domain::plan::from_payload(&v)
+                        .ok_or_else(|| StoreError::Corrupt(format!("payment plan {v}")))
+                })
+                .transpose()?,
             debtor_hold: self
                 .debtor_hold
                 .map(|v| {
@@ -343,6 +352,7 @@ pub async fn save_claim_change(
         claims::last_step_on.eq(row.last_step_on),
         claims::planned_action_at.eq(row.planned_action_at),
         claims::debtor_hold.eq(row.debtor_hold),
+        claims::payment_plan.eq(row.payment_plan),
     ))
     .execute(&mut &*shared);
     let payments = insert_rows!(payments::table, payment_rows, shared);
@@ -614,7 +624,8 @@ pub struct ScheduledChange<'a> {
 
 /// Saves the scheduler's changes to many claims in two statements (one `UPDATE … FROM
 /// unnest`, one `INSERT … SELECT unnest`). A pass changes only the stage, the promise, the
-/// schedule and the policy position, with the chain head; those are the columns written.
+/// payment plan (a default) and the interest freeze it lifts, the schedule and the policy
+/// position, with the chain head; those are the columns written.
 pub async fn save_scheduled_changes(
     conn: &mut Conn,
     changes: &[ScheduledChange<'_>],
@@ -633,10 +644,12 @@ pub async fn save_scheduled_changes(
         "UPDATE claims SET state = u.state, promise = u.promise, next_action_at = u.next_action_at, \
          version = u.version, head_hash = u.head_hash, updated_at = u.updated_at, \
          next_step = u.next_step, last_step_on = u.last_step_on, \
-         planned_action_at = u.planned_action_at, limitation_deadline = u.limitation_deadline \
-         FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         planned_action_at = u.planned_action_at, limitation_deadline = u.limitation_deadline, \
+         payment_plan = u.payment_plan, legal_facts = u.legal_facts \
+         FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
          AS u(id, tenant_id, state, promise, next_action_at, version, head_hash, updated_at, \
-         next_step, last_step_on, planned_action_at, limitation_deadline) \
+         next_step, last_step_on, planned_action_at, limitation_deadline, payment_plan, \
+         legal_facts) \
          WHERE claims.id = u.id AND claims.tenant_id = u.tenant_id",
     )
     .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.id).collect::<Vec<_>>())
@@ -658,7 +671,13 @@ pub async fn save_scheduled_changes(
         rows.iter()
             .map(|r| r.limitation_deadline)
             .collect::<Vec<_>>(),
-    );
+    )
+    .bind::<Array<Nullable<Jsonb>>, _>(
+        rows.iter()
+            .map(|r| r.payment_plan.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Jsonb>, _>(rows.iter().map(|r| r.legal_facts.clone()).collect::<Vec<_>>());
     let events: Vec<(Uuid, &StoredEvent)> = changes
         .iter()
         .flat_map(|c| c.events.iter().map(move |e| (c.tenant.0, e)))

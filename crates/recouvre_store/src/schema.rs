@@ -93,6 +93,7 @@ diesel::table! {
         last_step_on -> Nullable<Date>,
         planned_action_at -> Nullable<Timestamptz>,
         debtor_hold -> Nullable<Jsonb>,
+        payment_plan -> Nullable<Jsonb>,
     }
 }
 
