@@ -405,3 +405,39 @@ impl App {
         })
     }
 }
+
+/// Seals `events` onto `claim`'s chain as `actor` and saves the claim with them (and its new
+/// limitation deadline), in the caller's transaction: the end of every change to a claim that
+/// records no payment.
+pub(crate) async fn save_events(
+    conn: &mut recouvre_store::Conn,
+    tenant: recouvre_domain::TenantId,
+    claim: &mut Claim,
+    events: &[ClaimEvent],
+    actor: &str,
+    rates: &RateTable,
+    now: Now,
+) -> Result<(), AppError> {
+    let (sealed, version, head) = seal(
+        claim.id,
+        claim.version,
+        claim.head_hash,
+        events,
+        actor,
+        now.at,
+    );
+    claim.version = version;
+    claim.head_hash = head;
+    let after = value(claim, rates, now.today);
+    save_claim_change(
+        conn,
+        tenant,
+        claim,
+        &[],
+        &sealed,
+        after.limitation_deadline,
+        now.at,
+    )
+    .await?;
+    Ok(())
+}

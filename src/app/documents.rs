@@ -2,9 +2,8 @@
 //! their bytes, hash, template version and inputs, recorded on the claim's timeline.
 
 use recouvre_docs::{self as docs, DocumentKind, Language};
-use recouvre_domain::events::seal;
 use recouvre_domain::{ClaimError, ClaimId, GeneratedDocument, Now, Role};
-use recouvre_store::claims::{get_claim, list_events, save_claim_change};
+use recouvre_store::claims::{get_claim, list_events};
 use recouvre_store::documents::{
     DocumentMeta, NewDocument, TemplateRow, delete_template, document_content, document_inputs,
     get_document, insert_document, list_documents, list_templates, upsert_template,
@@ -367,27 +366,8 @@ impl App {
             )?;
             let rendered = prepared.render(&self.renderer).await?;
             let events = claim.record_document(prepared.generated(&rendered), now)?;
-            let (sealed, version, head) = seal(
-                claim.id,
-                claim.version,
-                claim.head_hash,
-                &events,
-                &actor,
-                now.at,
-            );
-            claim.version = version;
-            claim.head_hash = head;
-            let after = value(&claim, &rates, now.today);
-            save_claim_change(
-                conn,
-                p.tenant,
-                &claim,
-                &[],
-                &sealed,
-                after.limitation_deadline,
-                now.at,
-            )
-            .await?;
+            super::claims::save_events(conn, p.tenant, &mut claim, &events, &actor, &rates, now)
+                .await?;
             let document_id = prepared.id;
             insert_document(conn, &prepared.row(p.tenant, &claim, rendered, now.at)).await?;
             let meta = get_document(conn, p.tenant, document_id).await?;

@@ -281,25 +281,8 @@ impl App {
                 let mut claim =
                     recouvre_store::claims::get_claim(conn, p.tenant, claim_id, true).await?;
                 let events = claim.apply_proceedings(&proceedings, now);
-                let (sealed, version, head) = recouvre_domain::events::seal(
-                    claim.id,
-                    claim.version,
-                    claim.head_hash,
-                    &events,
-                    &actor,
-                    now.at,
-                );
-                claim.version = version;
-                claim.head_hash = head;
-                let after = super::valuation::value(&claim, &rates, now.today);
-                recouvre_store::claims::save_claim_change(
-                    conn,
-                    p.tenant,
-                    &claim,
-                    &[],
-                    &sealed,
-                    after.limitation_deadline,
-                    now.at,
+                super::claims::save_events(
+                    conn, p.tenant, &mut claim, &events, &actor, &rates, now,
                 )
                 .await?;
             }

@@ -2,10 +2,9 @@
 //! the claim's timeline in the same transaction.
 
 use chrono::{DateTime, Utc};
-use recouvre_domain::events::seal;
 use recouvre_domain::task::{TaskKind, TaskOutcome};
 use recouvre_domain::{ClaimId, Role, TaskId};
-use recouvre_store::claims::{get_claim, save_claim_change};
+use recouvre_store::claims::get_claim;
 use recouvre_store::outbox::{
     OutboxRow, get_message_for_update, list_messages, set_message_status,
 };
@@ -13,7 +12,6 @@ use recouvre_store::tasks::{TaskFilter, TaskRow, complete_task, get_task, list_t
 use uuid::Uuid;
 
 use super::claims::check_etag;
-use super::valuation::value;
 use super::{App, AppError, Mutation, Principal, not_found, page_token};
 
 /// How a task ended, as the agent reports it.
@@ -114,27 +112,8 @@ impl App {
                 .await
                 .map_err(not_found("claim", claim_id))?;
             let events = claim.complete_task(id, kind, outcome, note.clone(), now)?;
-            let (sealed, version, head) = seal(
-                claim.id,
-                claim.version,
-                claim.head_hash,
-                &events,
-                &actor,
-                now.at,
-            );
-            claim.version = version;
-            claim.head_hash = head;
-            let after = value(&claim, &rates, now.today);
-            save_claim_change(
-                conn,
-                p.tenant,
-                &claim,
-                &[],
-                &sealed,
-                after.limitation_deadline,
-                now.at,
-            )
-            .await?;
+            super::claims::save_events(conn, p.tenant, &mut claim, &events, &actor, &rates, now)
+                .await?;
             complete_task(conn, p.tenant, id, outcome.as_str(), &note, &actor, now.at).await?;
             let task = get_task(conn, p.tenant, id, false).await?;
             Ok(render(&task))
