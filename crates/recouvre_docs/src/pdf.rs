@@ -13,7 +13,6 @@
 //! so the SHA-256 recorded with a document can be recomputed.
 
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -45,8 +44,6 @@ pub struct RenderedPdf {
 }
 
 const COMMON: &str = include_str!("../../../templates/common.typ");
-/// What `common.typ` imports: the layout that does not depend on the data, evaluated once.
-const COMMON_BASE: &str = include_str!("../../../templates/common-base.typ");
 
 /// The built-in Typst source of a PDF kind (`None` for the text kinds).
 pub fn template_source(kind: DocumentKind) -> Option<&'static str> {
@@ -80,7 +77,6 @@ struct Shared {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
     common: Source,
-    common_base: Source,
     data_id: FileId,
     builtin: Vec<(DocumentKind, Source, String)>,
     /// SHA-256 of the fonts and the Typst version, part of every template version.
@@ -121,10 +117,7 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         .filter_map(|kind| {
             let text = template_source(kind)?;
             let source = Source::new(file_id(&format!("/{kind}.typ")), text.to_owned());
-            let version = format!(
-                "{kind}@{}",
-                short_hash(&[text, COMMON, COMMON_BASE, &renderer])
-            );
+            let version = format!("{kind}@{}", short_hash(&[text, COMMON, &renderer]));
             Some((kind, source, version))
         })
         .collect();
@@ -133,7 +126,6 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
         fonts,
         common: Source::new(file_id("/common.typ"), COMMON.to_owned()),
-        common_base: Source::new(file_id("/common-base.typ"), COMMON_BASE.to_owned()),
         data_id: file_id("/data.json"),
         builtin,
         renderer,
@@ -165,8 +157,6 @@ impl World for DocWorld {
             Ok(self.main.clone())
         } else if id == SHARED.common.id() {
             Ok(SHARED.common.clone())
-        } else if id == SHARED.common_base.id() {
-            Ok(SHARED.common_base.clone())
         } else if id == SHARED.data_id {
             Err(FileError::NotSource)
         } else {
@@ -181,8 +171,6 @@ impl World for DocWorld {
             Ok(Bytes::from_string(self.main.clone()))
         } else if id == SHARED.common.id() {
             Ok(Bytes::from_string(SHARED.common.clone()))
-        } else if id == SHARED.common_base.id() {
-            Ok(Bytes::from_string(SHARED.common_base.clone()))
         } else {
             Err(not_found(id))
         }
@@ -207,9 +195,6 @@ struct Envelope<'a> {
     kind: DocumentKind,
     lang: Language,
     data: &'a DocumentData,
-    /// The document is expected to fit on one page: `letter` (common.typ) then writes "page
-    /// 1 / 1" rather than counting the pages.
-    one_page: bool,
 }
 
 /// Renders a PDF kind with its built-in template, after [`validate`](crate::validate).
@@ -240,10 +225,7 @@ pub fn render_pdf_with_template(
         return Err(RenderError::WrongChannel(kind));
     }
     let main = Source::new(file_id("/template.typ"), source.to_owned());
-    let version = format!(
-        "custom@{}",
-        short_hash(&[source, COMMON, COMMON_BASE, &SHARED.renderer])
-    );
+    let version = format!("custom@{}", short_hash(&[source, COMMON, &SHARED.renderer]));
     render(kind, lang, data, main, version)
 }
 
@@ -255,44 +237,31 @@ fn render(
     template_version: String,
 ) -> Result<RenderedPdf, RenderError> {
     validate(kind, data).map_err(RenderError::Refused)?;
+    let json = serde_json::to_vec(&Envelope { kind, lang, data })
+        .map_err(|e| RenderError::Export(format!("cannot serialize the data: {e}")))?;
     let date = iso_date(&data.document_date);
+    let world = DocWorld {
+        main,
+        data: Bytes::new(json),
+        today: date,
+    };
 
-    let t0 = std::time::Instant::now();
-    // The warning letters take one page: they are first compiled with the footer's "page 1 / 1"
-    // written out, which spares Typst the second layout pass that counting pages costs. Every
-    // other kind is compiled counting its pages. Either way, a document of one page is the
-    // `one_page` compilation and a longer one the other, whatever was tried first, so the
-    // same data always give the same bytes.
-    let one_page_first = matches!(
-        kind,
-        DocumentKind::WarningLetter1 | DocumentKind::WarningLetter2
-    );
-    let (mut world, mut document) = compile(kind, lang, data, &main, date, one_page_first)?;
-    if (document.pages().len() == 1) != one_page_first {
-        (world, document) = compile(kind, lang, data, &main, date, !one_page_first)?;
-    }
-    let t1 = std::time::Instant::now();
+    let compiled = typst::compile::<PagedDocument>(&world);
+    let document = compiled
+        .output
+        .map_err(|errors| RenderError::Template(diagnostics(&world, &errors)))?;
 
     let options = PdfOptions {
         ident: Smart::Custom(format!("recouvre/{kind}/{}", data.reference)),
         creator: Smart::Custom(Some("Recouvre".to_owned())),
         timestamp: date.map(Timestamp::new_utc),
-        tagged: std::env::var_os("PROF_UNTAGGED").is_none(),
         ..PdfOptions::default()
     };
     let bytes = typst_pdf::pdf(&document, &options)
         .map_err(|errors| RenderError::Export(diagnostics(&world, &errors)))?;
-    let t2 = std::time::Instant::now();
-    evict_now_and_then();
-    let t3 = std::time::Instant::now();
-    if std::env::var_os("PROF_PHASES").is_some() {
-        eprintln!(
-            "PHASES {} {} {}",
-            (t1 - t0).as_micros(),
-            (t2 - t1).as_micros(),
-            (t3 - t2).as_micros()
-        );
-    }
+    // Keep the memoization caches bounded in a long-running server: drop what the last few
+    // renders did not use.
+    typst::comemo::evict(8);
 
     Ok(RenderedPdf {
         sha256_hex: hex::encode(Sha256::digest(&bytes)),
@@ -300,50 +269,6 @@ fn render(
         pages: document.pages().len(),
         bytes,
     })
-}
-
-/// Renders between two evictions of Typst's memoization caches.
-const EVICT_EVERY: usize = 8;
-/// Evictions an unused cache entry survives: with [`EVICT_EVERY`], what none of the last 8 to
-/// 16 renders used is dropped.
-const EVICT_MAX_AGE: usize = 1;
-
-/// Keeps the memoization caches bounded in a long-running server. An eviction walks every
-/// cache entry under each cache's write lock, so it is done once every [`EVICT_EVERY`]
-/// renders rather than after each one (it cost about 5 % of a warning letter's render).
-fn evict_now_and_then() {
-    static RENDERS: AtomicUsize = AtomicUsize::new(0);
-    if RENDERS.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
-        typst::comemo::evict(EVICT_MAX_AGE);
-    }
-}
-
-/// Compiles `main` over `data`; `one_page` is passed to the template (see [`Envelope`]).
-fn compile(
-    kind: DocumentKind,
-    lang: Language,
-    data: &DocumentData,
-    main: &Source,
-    today: Option<Datetime>,
-    one_page: bool,
-) -> Result<(DocWorld, PagedDocument), RenderError> {
-    let envelope = Envelope {
-        kind,
-        lang,
-        data,
-        one_page,
-    };
-    let json = serde_json::to_vec(&envelope)
-        .map_err(|e| RenderError::Export(format!("cannot serialize the data: {e}")))?;
-    let world = DocWorld {
-        main: main.clone(),
-        data: Bytes::new(json),
-        today,
-    };
-    let document = typst::compile::<PagedDocument>(&world)
-        .output
-        .map_err(|errors| RenderError::Template(diagnostics(&world, &errors)))?;
-    Ok((world, document))
 }
 
 fn iso_date(s: &str) -> Option<Datetime> {
