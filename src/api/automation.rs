@@ -340,15 +340,11 @@ impl TaskService for Api {
             .due_before
             .as_ref()
             .and_then(|t| from_timestamp(&mut v, "due_before", t));
-        let claim_id = if r.claim_id.trim().is_empty() {
+        // Reported with the other bad fields, all at once.
+        let claim_id = claim_filter(&r.claim_id).unwrap_or_else(|_| {
+            v.add("claim_id", "must be a UUID");
             None
-        } else {
-            let parsed = ClaimId::parse(r.claim_id.trim());
-            if parsed.is_none() {
-                v.add("claim_id", "must be a UUID");
-            }
-            parsed
-        };
+        });
         v.finish()?;
         let filter = TaskFilter {
             assignee: Some(r.assignee.trim().to_owned()).filter(|a| !a.is_empty()),
@@ -475,14 +471,7 @@ impl OutboxService for Api {
                 return Err(AppError::invalid("status", "is not a DispatchStatus value").into());
             }
         };
-        let claim = if r.claim_id.trim().is_empty() {
-            None
-        } else {
-            Some(
-                ClaimId::parse(r.claim_id.trim())
-                    .ok_or_else(|| AppError::invalid("claim_id", "must be a UUID"))?,
-            )
-        };
+        let claim = claim_filter(&r.claim_id)?;
         let (messages, next_page_token) = self
             .app
             .list_outbox(&p, status, claim, r.page_size, &r.page_token)
@@ -569,14 +558,7 @@ impl EventService for Api {
         p.require(Role::Legal)?;
         let r = request.into_inner();
         let mut cursor = stream_cursor::decode(&r.cursor)?;
-        let claim = if r.claim_id.trim().is_empty() {
-            None
-        } else {
-            Some(
-                ClaimId::parse(r.claim_id.trim())
-                    .ok_or_else(|| AppError::invalid("claim_id", "must be a UUID"))?,
-            )
-        };
+        let claim = claim_filter(&r.claim_id)?;
         // The first batch is read here, so a refusal (a dead database) is the call's status.
         let first = self
             .app
@@ -617,4 +599,15 @@ impl EventService for Api {
             tokio_stream::wrappers::ReceiverStream::new(rx),
         )))
     }
+}
+
+/// An optional `claim_id` filter: empty is none, anything else must be a UUID.
+fn claim_filter(raw: &str) -> Result<Option<ClaimId>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    ClaimId::parse(raw)
+        .map(Some)
+        .ok_or_else(|| AppError::invalid("claim_id", "must be a UUID"))
 }
