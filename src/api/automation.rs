@@ -423,6 +423,7 @@ impl SchedulerService for Api {
             tasks: report.tasks as i64,
             messages: report.messages as i64,
             limitation_tasks: report.limitation_tasks as i64,
+            quarantined: report.quarantined as i64,
         }))
     }
 }

@@ -28,12 +28,12 @@ use recouvre_store::claims::{
     ScheduledChange, list_events, lock_due_claims, save_scheduled_changes,
 };
 use recouvre_store::documents::{
-    NewDocument, first_agency_letter, insert_document, list_documents,
+    NewDocument, first_agency_letter, insert_documents, list_documents,
 };
 use recouvre_store::outbox::{OutboxRow, insert_messages};
 use recouvre_store::parties::{creditors_by_ids, debtors_by_ids};
 use recouvre_store::policies::{ensure_builtin_policies, policies_of_tenants};
-use recouvre_store::tasks::{TaskRow, insert_tasks};
+use recouvre_store::tasks::{QuarantineTask, TaskRow, insert_tasks, quarantine_claim};
 use recouvre_store::{Conn, PooledConn};
 use uuid::Uuid;
 
@@ -71,6 +71,8 @@ pub struct PassReport {
     pub messages: u64,
     /// Limitation-review tasks created (deadlines within the watch's horizon).
     pub limitation_tasks: u64,
+    /// Claims set aside because they failed even alone ([`App::run_due_actions`]).
+    pub quarantined: u64,
 }
 
 impl PassReport {
@@ -83,6 +85,7 @@ impl PassReport {
         self.tasks += other.tasks;
         self.messages += other.messages;
         self.limitation_tasks += other.limitation_tasks;
+        self.quarantined += other.quarantined;
     }
 }
 
@@ -157,23 +160,83 @@ impl App {
             report.tasks += recouvre_store::tasks::ensure_declaration_tasks(&mut conn, None, as_of)
                 .await? as u64;
         }
+        let limit = batch_size.clamp(1, 1000);
         loop {
-            let batch = self.run_batch(as_of, batch_size.clamp(1, 1000)).await?;
-            if batch.claims == 0 {
-                break;
+            let mut locked = Vec::new();
+            match self.run_batch(as_of, limit, None, &mut locked).await {
+                Ok(batch) if batch.claims == 0 => break,
+                Ok(batch) => report.add(batch),
+                Err(e) if locked.is_empty() || !claim_may_be_at_fault(&e) => return Err(e),
+                Err(e) => {
+                    // One bad claim must not hold back the others of its batch for ever:
+                    // the batch was rolled back whole; retry its claims one by one and set
+                    // aside the one that fails alone.
+                    tracing::warn!(error = %e, claims = locked.len(), "scheduler batch failed; retrying its claims one by one");
+                    for id in locked {
+                        report.add(self.run_claim_alone(as_of, id).await?);
+                    }
+                }
             }
-            report.add(batch);
         }
         Ok(report)
     }
 
-    /// One batch in one transaction.
-    async fn run_batch(&self, as_of: DateTime<Utc>, limit: i64) -> Result<PassReport, AppError> {
+    /// One claim of a failed batch in its own transaction; set aside if it fails again.
+    async fn run_claim_alone(
+        &self,
+        as_of: DateTime<Utc>,
+        id: Uuid,
+    ) -> Result<PassReport, AppError> {
+        let mut locked = Vec::new();
+        match self.run_batch(as_of, 1, Some(&[id]), &mut locked).await {
+            Ok(report) => Ok(report),
+            Err(e) if !claim_may_be_at_fault(&e) => Err(e),
+            Err(e) => {
+                tracing::error!(claim = %id, error = %e, "claim fails the scheduler even alone; set aside until the next morning");
+                let details = format!(
+                    "Le planificateur n'a pas pu traiter ce dossier ; il le reprendra le matin suivant : {e}"
+                );
+                let review = QuarantineTask {
+                    kind: TaskKind::StepReview.as_str(),
+                    assignee: TaskKind::StepReview.default_assignee(),
+                    title_prefix: &format!("{} — dossier ", title_of(TaskKind::StepReview)),
+                    details: &details,
+                };
+                let today = now_facts(as_of).today;
+                let mut conn = self.conn().await?;
+                let set_aside = quarantine_claim(
+                    &mut conn,
+                    id,
+                    as_of,
+                    morning_in_paris(today + Days::new(1)),
+                    review,
+                )
+                .await?;
+                Ok(PassReport {
+                    claims: 1,
+                    quarantined: u64::from(set_aside),
+                    ..PassReport::default()
+                })
+            }
+        }
+    }
+
+    /// One batch in one transaction (`only`: these claims). The claims it locked are pushed
+    /// to `locked`, so a caller knows them when it fails.
+    async fn run_batch(
+        &self,
+        as_of: DateTime<Utc>,
+        limit: i64,
+        only: Option<&[Uuid]>,
+        locked: &mut Vec<Uuid>,
+    ) -> Result<PassReport, AppError> {
         let now = now_facts(as_of);
         let rates = self.rates().await?;
         let mut conn: PooledConn = self.conn().await?;
         AnsiTransactionManager::begin_transaction(&mut *conn).await?;
-        let result = self.batch(&mut conn, now, &rates, limit).await;
+        let result = self
+            .batch(&mut conn, now, &rates, limit, only, locked)
+            .await;
         match result {
             Ok(report) => {
                 AnsiTransactionManager::commit_transaction(&mut *conn).await?;
@@ -192,8 +255,10 @@ impl App {
         now: Now,
         rates: &RateTable,
         limit: i64,
+        only: Option<&[Uuid]>,
+        locked: &mut Vec<Uuid>,
     ) -> Result<PassReport, AppError> {
-        let due = lock_due_claims(conn, now.at, limit).await?;
+        let due = lock_due_claims(conn, now.at, limit, only, locked).await?;
         let mut report = PassReport {
             claims: due.len() as u64,
             ..PassReport::default()
@@ -423,9 +488,7 @@ impl App {
             })
             .collect();
         save_scheduled_changes(conn, &changes).await?;
-        for document in &documents {
-            insert_document(conn, document).await?;
-        }
+        insert_documents(conn, &documents).await?;
         insert_tasks(conn, &tasks).await?;
         insert_messages(conn, &messages).await?;
         Ok(report)
@@ -692,15 +755,30 @@ fn perform(
 }
 
 fn title(kind: TaskKind, claim: &Claim) -> String {
-    let what = match kind {
+    format!("{} — dossier {}", title_of(kind), claim.external_reference)
+}
+
+/// A task's title, before the claim's reference.
+fn title_of(kind: TaskKind) -> &'static str {
+    match kind {
         TaskKind::PhoneCall => "Appeler le débiteur",
         TaskKind::Visit => "Visite au débiteur",
         TaskKind::LegalReview => "Revue juridique et transmission au commissaire de justice",
         TaskKind::StepReview => "Étape de relance bloquée",
         TaskKind::DeclareClaim => "Déclarer la créance au mandataire judiciaire",
         TaskKind::LimitationReview => "Prescription proche",
-    };
-    format!("{what} — dossier {}", claim.external_reference)
+    }
+}
+
+/// Whether a failed batch may be the fault of one of its claims (rather than of the database
+/// or the renderer being down, or a concurrent transaction, which retrying later fixes).
+fn claim_may_be_at_fault(e: &AppError) -> bool {
+    use recouvre_store::StoreError;
+    !matches!(
+        e,
+        AppError::RendererUnavailable(_)
+            | AppError::Store(StoreError::Unavailable(_) | StoreError::Conflict)
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -65,6 +65,30 @@ pub fn render_here(
     })
 }
 
+/// How many documents are typeset at once in this process: one per core. Typesetting is pure
+/// CPU, so more at once only adds threads fighting for the cores (and memory: each render
+/// holds its layout), while a scheduler batch may ask for hundreds of letters together.
+static RENDER_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// [`render_here`] on tokio's blocking pool, at most [`RENDER_SLOTS`] at once; `Err` when the
+/// render panicked (a bug).
+async fn render_on_blocking_pool(
+    kind: DocumentKind,
+    language: Language,
+    data: docs::DocumentData,
+    template: Option<String>,
+) -> Result<Result<Rendered, docs::RenderError>, String> {
+    let _slot = RENDER_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| format!("renderer closed: {e}"))?;
+    tokio::task::spawn_blocking(move || render_here(kind, language, &data, template.as_deref()))
+        .await
+        .map_err(|e| format!("renderer stopped: {e}"))
+}
+
 /// Renders a text kind (e-mail, SMS, call script) with the tenant's `template` if given:
 /// "subject\n---\nbody" for e-mails, the body otherwise.
 pub fn render_text_here(
@@ -126,12 +150,10 @@ impl Renderer {
         template: Option<String>,
     ) -> Result<Rendered, RenderFailure> {
         match self {
-            Renderer::InProcess => tokio::task::spawn_blocking(move || {
-                render_here(kind, language, &data, template.as_deref())
-            })
-            .await
-            .map_err(|e| RenderFailure::Crashed(format!("renderer stopped: {e}")))?
-            .map_err(RenderFailure::Document),
+            Renderer::InProcess => render_on_blocking_pool(kind, language, data, template)
+                .await
+                .map_err(RenderFailure::Crashed)?
+                .map_err(RenderFailure::Document),
             Renderer::Sidecar(client) => {
                 let request = docgen::RenderRequest {
                     kind: kind.as_str().to_owned(),
@@ -202,11 +224,9 @@ impl docgen::docgen_service_server::DocgenService for DocgenServer {
         let data: docs::DocumentData = serde_json::from_str(&r.data_json)
             .map_err(|e| tonic::Status::invalid_argument(format!("data_json: {e}")))?;
         let template = r.template_source;
-        let outcome = tokio::task::spawn_blocking(move || {
-            render_here(kind, language, &data, template.as_deref())
-        })
-        .await
-        .map_err(|e| tonic::Status::internal(format!("renderer stopped: {e}")))?;
+        let outcome = render_on_blocking_pool(kind, language, data, template)
+            .await
+            .map_err(tonic::Status::internal)?;
         let result = match outcome {
             Ok(d) => docgen::render_response::Result::Rendered(docgen::Rendered {
                 content: d.bytes,

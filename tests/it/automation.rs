@@ -786,6 +786,89 @@ async fn three_concurrent_workers_perform_each_step_exactly_once() {
 }
 
 #[tokio::test]
+async fn a_claim_that_fails_even_alone_is_set_aside_and_its_batch_goes_on() {
+    let app = TestApp::spawn().await;
+    publish_rates(&app).await;
+    let operator = app.operator().await;
+    let creditor = creditor(&app).await;
+    let debtor = business_debtor(&app).await;
+    let mut ids = Vec::new();
+    let mut poison_reference = String::new();
+    for i in 0..5 {
+        let claim = create(&app, overdue_claim(&creditor.id, &debtor.id, "300.00")).await;
+        if i == 2 {
+            poison_reference = claim.external_reference.clone();
+        }
+        ids.push(claim.id);
+    }
+    // One row edited by hand into something the service cannot read: its batch fails.
+    let poison = ids[2].clone();
+    app.sql(&format!(
+        "UPDATE claims SET payment_plan = '{{\"nonsense\": true}}' WHERE id = '{poison}'"
+    ))
+    .await;
+    let report = pass(&app, &operator).await;
+    assert_eq!(
+        (report.steps_performed, report.quarantined),
+        (4, 1),
+        "{report:?}"
+    );
+    for id in ids.iter().filter(|id| **id != poison) {
+        assert_eq!(steps_performed(&app, id).await.len(), 1, "claim {id}");
+        assert_eq!(messages_of(&app, id).await.len(), 1, "claim {id}");
+    }
+    // The poison claim: nothing performed, one review task saying why, put off to the next
+    // morning (08:00 Paris).
+    let tasks = all_tasks(&app, &poison).await;
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0].kind, pb::TaskKind::StepReview as i32);
+    assert!(
+        tasks[0].details.contains("payment plan"),
+        "{}",
+        tasks[0].details
+    );
+    assert!(
+        tasks[0].title.contains(&poison_reference),
+        "{}",
+        tasks[0].title
+    );
+    let next = {
+        use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+        let mut conn = AsyncPgConnection::establish(app.db.url())
+            .await
+            .expect("connect");
+        diesel::sql_query(format!(
+            "SELECT next_action_at FROM claims WHERE id = '{poison}'"
+        ))
+        .get_result::<NextAction>(&mut conn)
+        .await
+        .expect("claim row")
+        .next_action_at
+    };
+    let tomorrow = paris_date(app.clock.now_at()).succ_opt().expect("date");
+    assert_eq!(paris_date(next), tomorrow);
+    assert_eq!(
+        next.with_timezone(&chrono_tz::Europe::Paris)
+            .format("%H:%M")
+            .to_string(),
+        "08:00"
+    );
+    // Later the same day nothing is retried; the next morning it fails again: still one task.
+    let again = pass(&app, &operator).await;
+    assert_eq!((again.claims, again.quarantined), (0, 0), "{again:?}");
+    app.clock.advance_days(1);
+    let morning = pass(&app, &operator).await;
+    assert_eq!(morning.quarantined, 1, "{morning:?}");
+    assert_eq!(all_tasks(&app, &poison).await.len(), 1);
+}
+
+#[derive(diesel::QueryableByName)]
+struct NextAction {
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    next_action_at: DateTime<Utc>,
+}
+
+#[tokio::test]
 async fn a_blocked_step_asks_for_review_once_and_runs_when_it_is_done() {
     let app = TestApp::spawn().await;
     // No 2026-S2 rates yet: the e-mail prints what is owed, so it cannot be written.

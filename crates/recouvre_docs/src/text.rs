@@ -8,10 +8,12 @@
 //! `ê` → `e`, `ç` → `c`, typographic quotes and spaces to plain ones) and refused above 160
 //! septets (`€` and the other extension characters count two).
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+    Renderable, StringOutput, Template,
 };
 use serde::Serialize;
 
@@ -148,6 +150,30 @@ fn str_param<'a>(
         .ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, i))
 }
 
+/// Parsed templates by source text. Parsing is most of the cost of a text (the scheduler
+/// writes thousands of e-mails and call scripts a pass), and the sources are few: the built-in
+/// ones and the tenants' current overrides. Bounded: emptied when it grows past
+/// [`COMPILED_MAX`] (only old template versions would pile up).
+static COMPILED: LazyLock<Mutex<HashMap<String, Arc<Template>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+const COMPILED_MAX: usize = 512;
+
+fn compiled(source: &str) -> Result<Arc<Template>, handlebars::RenderError> {
+    // A panic while holding the lock cannot leave the map half-updated: keep using it.
+    let cache = || COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(template) = cache().get(source) {
+        return Ok(Arc::clone(template));
+    }
+    // The same options as `Handlebars::render_template` (indentation kept).
+    let template = Arc::new(Template::compile(source)?);
+    let mut map = cache();
+    if map.len() >= COMPILED_MAX {
+        map.clear();
+    }
+    map.insert(source.to_owned(), Arc::clone(&template));
+    Ok(template)
+}
+
 #[derive(Serialize)]
 struct Envelope<'a> {
     kind: DocumentKind,
@@ -185,11 +211,17 @@ pub fn render_text_with_template(
         Language::Fr => 0,
         Language::En => 1,
     }];
-    let context = Envelope { kind, lang, data };
-    let render = |name: &str, template: &str| {
-        hb.render_template(template, &context)
+    let context = Context::wraps(Envelope { kind, lang, data })
+        .map_err(|e| RenderError::Template(format!("data: {e}")))?;
+    let render = |name: &str, source: &str| {
+        compiled(source)
+            .and_then(|template| {
+                let mut out = StringOutput::new();
+                template.render(hb, &context, &mut RenderContext::new(None), &mut out)?;
+                Ok(out.into_string()?)
+            })
             .map(|s| s.trim().to_owned())
-            .map_err(|e| RenderError::Template(format!("{name}: {e}")))
+            .map_err(|e: handlebars::RenderError| RenderError::Template(format!("{name}: {e}")))
     };
     let subject = subject.map(|s| render("subject", s)).transpose()?;
     let mut body = render("body", body)?;

@@ -554,24 +554,47 @@ pub async fn list_events(
 /// first, skipping claims another worker holds (`FOR UPDATE SKIP LOCKED`), and loads them with
 /// their invoices and payments in two more queries. The locks last until the caller's
 /// transaction ends, so each due claim is worked by one worker at a time.
+///
+/// `only` restricts the batch to these claims (the scheduler retrying a failed batch claim by
+/// claim). The ids locked are pushed to `locked` before the rows are parsed, so a caller whose
+/// batch fails — a row that does not parse included — knows which claims it held.
 pub async fn lock_due_claims(
     conn: &mut Conn,
     as_of: DateTime<Utc>,
     limit: i64,
+    only: Option<&[Uuid]>,
+    locked: &mut Vec<Uuid>,
 ) -> Result<Vec<(TenantId, Claim)>, StoreError> {
-    let rows = claims::table
-        .filter(claims::next_action_at.le(as_of))
-        .order(claims::next_action_at)
-        .limit(limit)
-        .select(ClaimRow::as_select())
-        .for_update()
-        .skip_locked()
-        .load::<ClaimRow>(conn)
-        .await?;
+    let rows = match only {
+        None => {
+            claims::table
+                .filter(claims::next_action_at.le(as_of))
+                .order(claims::next_action_at)
+                .limit(limit)
+                .select(ClaimRow::as_select())
+                .for_update()
+                .skip_locked()
+                .load::<ClaimRow>(conn)
+                .await?
+        }
+        Some(ids) => {
+            claims::table
+                .filter(claims::next_action_at.le(as_of))
+                .filter(claims::id.eq_any(ids))
+                .order(claims::next_action_at)
+                .limit(limit)
+                .select(ClaimRow::as_select())
+                .for_update()
+                .skip_locked()
+                .load::<ClaimRow>(conn)
+                .await?
+        }
+    };
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    locked.extend_from_slice(&ids);
     let shared: &Conn = conn;
     let invoices = invoices::table
         .filter(invoices::claim_id.eq_any(&ids))

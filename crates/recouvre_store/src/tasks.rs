@@ -63,6 +63,55 @@ pub async fn insert_tasks(conn: &mut Conn, rows: &[TaskRow]) -> Result<usize, St
         .await?)
 }
 
+/// The review task [`quarantine_claim`] opens.
+#[derive(Debug, Clone, Copy)]
+pub struct QuarantineTask<'a> {
+    /// Task kind (stored name).
+    pub kind: &'a str,
+    /// Its queue.
+    pub assignee: &'a str,
+    /// Its title, before the claim's external reference.
+    pub title_prefix: &'a str,
+    /// What went wrong.
+    pub details: &'a str,
+}
+
+/// Sets aside a claim the scheduler could not work even alone (a row that does not parse, a
+/// bug, a constraint its changes break): its next action is put off to `until` — no event is
+/// written, since nothing happened to the claim — and a `step_review` task for its current
+/// step asks a human to look (once per step, as for a blocked step). The claim is left alone if it is no longer due (another worker did it meanwhile). Returns
+/// whether the claim was set aside.
+pub async fn quarantine_claim(
+    conn: &mut Conn,
+    claim_id: Uuid,
+    as_of: DateTime<Utc>,
+    until: DateTime<Utc>,
+    review: QuarantineTask<'_>,
+) -> Result<bool, StoreError> {
+    use diesel::sql_types::{Text, Timestamptz, Uuid as SqlUuid};
+    Ok(diesel::sql_query(
+        "WITH q AS (UPDATE claims SET next_action_at = $3 \
+         WHERE id = $1 AND next_action_at <= $2 \
+         RETURNING id, tenant_id, external_reference, next_step) \
+         , t AS (INSERT INTO tasks (id, tenant_id, claim_id, kind, step_index, assignee, title, \
+         details, due_at, status, version, created_at) \
+         SELECT gen_random_uuid(), tenant_id, id, $4, next_step, $5, \
+         $6 || external_reference, $7, $2, 'open', 1, $2 FROM q \
+         ON CONFLICT DO NOTHING) \
+         SELECT 1 FROM q",
+    )
+    .bind::<SqlUuid, _>(claim_id)
+    .bind::<Timestamptz, _>(as_of)
+    .bind::<Timestamptz, _>(until)
+    .bind::<Text, _>(review.kind)
+    .bind::<Text, _>(review.assignee)
+    .bind::<Text, _>(review.title_prefix)
+    .bind::<Text, _>(review.details)
+    .execute(conn)
+    .await?
+        == 1)
+}
+
 /// Filters of [`list_tasks`].
 #[derive(Debug, Clone, Default)]
 pub struct TaskFilter {
