@@ -818,7 +818,7 @@ fn payment_plan_agreement_sets_out_the_schedule_the_grace_and_a_missed_instalmen
             "aucune pénalité de retard ne court plus sur ces sommes à compter du 27 février 2026",
             // grace and what a missed instalment entails
             "dans les 5 jours qui suivent sa date",
-            "l'échéancier prend fin de plein droit",
+            "n'est pas intégralement réglée à l'expiration de ce délai, l'échéancier prend fin de plein droit",
             "la totalité du solde restant dû redevient immédiatement exigible",
             "y compris celle de l'échéancier",
             "la procédure de recouvrement reprend",
@@ -872,6 +872,7 @@ fn a_proposed_plan_is_offered_for_signature_and_a_consumer_is_charged_no_indemni
             "Dès votre accord",
             "aucun intérêt de retard ne courra plus sur ces sommes à compter du 27 février 2026",
             "Aucun : chaque échéance doit être réglée au plus tard à sa date",
+            "Si une échéance n'est pas intégralement réglée à sa date, l'échéancier prend fin",
             "« Bon pour accord », avant le 16 mars 2026",
             "1 009,06 €",
         ],
