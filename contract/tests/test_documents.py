@@ -25,6 +25,7 @@ from recouvre_client import (
     Client,
     ErrorDetails,
     claims_pb2,
+    date,
     documents_pb2,
     new_request_id,
     parse_address,
@@ -35,6 +36,7 @@ from support import (
     create_creditor,
     create_debtor,
     creditor_message,
+    days,
     expect_refusal,
     reaches,
     unique,
@@ -426,6 +428,55 @@ def test_every_missing_field_is_listed_at_once(client: Client, debtor: parties_p
     assert "creditor.iban" in found, found
     assert not [s for s in found if s.startswith("signatory")], found
     assert_nothing_generated(client, claim)
+
+
+@reaches("DOCUMENT_DATA_MISSING")
+def test_payment_plan_agreement_needs_a_plan(
+    client: Client, creditor: parties_pb2.Creditor, debtor: parties_pb2.Debtor
+) -> None:
+    """The payment-plan agreement prints the claim's plan: refused naming `payment_plan`
+    while there is none; generated once a plan is proposed, and again once it is agreed."""
+    kind = documents_pb2.DOCUMENT_KIND_PAYMENT_PLAN_AGREEMENT
+    claim = create_claim(client, creditor.id, debtor.id, ["900.00"])
+    error = expect_refusal(
+        lambda: client.documents.GenerateDocument(generate(claim.id, kind, signed_by=signatory())),
+        Code.FAILED_PRECONDITION,
+        "DOCUMENT_DATA_MISSING",
+    )
+    assert subjects(error) == ["payment_plan"], error
+    assert_nothing_generated(client, claim)
+
+    client.claims.ProposePaymentPlan(
+        claims_pb2.ProposePaymentPlanRequest(
+            request_id=new_request_id(),
+            claim_id=claim.id,
+            instalment_count=3,
+            first_due_date=date(days(15)),
+            grace_days=5,
+        )
+    )
+    offer = client.documents.GenerateDocument(generate(claim.id, kind, signed_by=signatory()))
+    client.claims.AgreePaymentPlan(
+        claims_pb2.AgreePaymentPlanRequest(request_id=new_request_id(), claim_id=claim.id)
+    )
+    agreement = client.documents.GenerateDocument(
+        generate(claim.id, kind, signed_by=signatory(), language="en")
+    )
+    for doc in (offer, agreement):
+        assert doc.kind == kind
+        assert doc.content_type == "application/pdf" and doc.size_bytes > 0
+        assert doc.template_version.startswith("payment_plan_agreement@"), doc.template_version
+        content = client.download(doc.id)
+        assert content.startswith(b"%PDF") and hashlib.sha256(content).hexdigest() == doc.sha256
+    assert agreement.language_code == "en"
+    assert [d.id for d in list_documents(client, claim.id)] == [offer.id, agreement.id]
+    recorded = [
+        e.payload_json
+        for e in list_events(client, claim.id)
+        if e.kind == claims_pb2.CLAIM_EVENT_KIND_DOCUMENT_GENERATED
+    ]
+    assert len(recorded) == 2, recorded
+    assert offer.id in recorded[0] and agreement.id in recorded[1], recorded
 
 
 # --- TEMPLATE_INVALID --------------------------------------------------------------------

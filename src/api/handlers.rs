@@ -827,6 +827,7 @@ fn document_kind(raw: i32) -> Result<recouvre_docs::DocumentKind, AppError> {
         Ok(pb::DocumentKind::EmailReminder) => Ok(K::EmailReminder),
         Ok(pb::DocumentKind::SmsReminder) => Ok(K::SmsReminder),
         Ok(pb::DocumentKind::CallScript) => Ok(K::CallScript),
+        Ok(pb::DocumentKind::PaymentPlanAgreement) => Ok(K::PaymentPlanAgreement),
         Ok(pb::DocumentKind::Unspecified) | Err(_) => Err(AppError::invalid(
             "kind",
             "is required (a DOCUMENT_KIND_… value)",
@@ -844,6 +845,7 @@ fn document_kind_pb(kind: &str) -> pb::DocumentKind {
         "email_reminder" => pb::DocumentKind::EmailReminder,
         "sms_reminder" => pb::DocumentKind::SmsReminder,
         "call_script" => pb::DocumentKind::CallScript,
+        "payment_plan_agreement" => pb::DocumentKind::PaymentPlanAgreement,
         _ => pb::DocumentKind::Unspecified,
     }
 }

@@ -111,6 +111,13 @@ fn event_words(kind: &str, language: Language) -> String {
         "interruption_recorded" => ("Interruption de la prescription", "Limitation interrupted"),
         "recovery_cost_recorded" => ("Frais de recouvrement justifiés", "Recovery costs"),
         "document_generated" => ("Document émis", "Document issued"),
+        "payment_plan_proposed" => ("Échéancier proposé", "Payment plan proposed"),
+        "payment_plan_agreed" => ("Échéancier accepté", "Payment plan agreed"),
+        "payment_plan_defaulted" => (
+            "Échéancier caduc (échéance impayée)",
+            "Payment plan defaulted",
+        ),
+        "payment_plan_completed" => ("Échéancier soldé", "Payment plan completed"),
         _ => ("Événement", "Event"),
     };
     if fr { f } else { e }.to_owned()
@@ -237,6 +244,23 @@ pub fn build(claim: &Claim, s: Sources<'_>) -> docs::DocumentData {
             sha256: notice_doc.map(|d| d.3.clone()).unwrap_or_default(),
         }
     });
+    // Every plan is given, with its status: the agreement refuses one that ended by name
+    // (`payment_plan.status`) rather than as absent.
+    let payment_plan = claim.plan.as_ref().map(|p| docs::PaymentPlan {
+        status: p.status.as_str().to_owned(),
+        proposed_on: iso(p.proposed_on),
+        agreed_on: p.agreed_on.map(iso).unwrap_or_default(),
+        grace_days: p.grace_days,
+        total: amount(p.total.amount(), cur),
+        instalments: p
+            .instalments
+            .iter()
+            .map(|i| docs::PlanInstalment {
+                due_date: iso(i.due_date),
+                amount: amount(i.amount.amount(), cur),
+            })
+            .collect(),
+    });
     docs::DocumentData {
         reference: s.reference,
         document_date: iso(s.today),
@@ -357,5 +381,6 @@ pub fn build(claim: &Claim, s: Sources<'_>) -> docs::DocumentData {
             })
             .collect(),
         signatory: s.signatory,
+        payment_plan,
     }
 }

@@ -42,6 +42,7 @@ fn prefix(kind: DocumentKind) -> &'static str {
         DocumentKind::EmailReminder => "EML",
         DocumentKind::SmsReminder => "SMS",
         DocumentKind::CallScript => "TEL",
+        DocumentKind::PaymentPlanAgreement => "ECH",
     }
 }
 
@@ -75,6 +76,7 @@ fn file_name(kind: DocumentKind, claim_reference: &str) -> String {
         DocumentKind::EmailReminder => ("relance-email", "txt"),
         DocumentKind::SmsReminder => ("relance-sms", "txt"),
         DocumentKind::CallScript => ("script-appel", "txt"),
+        DocumentKind::PaymentPlanAgreement => ("accord-echeancier", "pdf"),
     };
     format!("{stem}-{safe}.{ext}")
 }
@@ -245,6 +247,11 @@ pub(crate) fn prepare_document(
         },
     );
     data.deadline_days = Some(deadline_days(kind));
+    // Only the agreement prints the plan: the other kinds' stored inputs stay as they were, and
+    // a docgen sidecar of an earlier release (which refuses unknown fields) still renders them.
+    if kind != DocumentKind::PaymentPlanAgreement {
+        data.payment_plan = None;
+    }
     let json = serde_json::to_value(&data).map_err(|e| AppError::Render(format!("inputs: {e}")))?;
     Ok(PreparedDocument {
         id,

@@ -30,6 +30,8 @@ async fn the_sidecar_renders_the_same_bytes_as_the_process() {
         DocumentKind::WarningLetter1,
         DocumentKind::FormalNotice,
         DocumentKind::BailiffDossier,
+        // Its plan travels in the data's JSON like the rest.
+        DocumentKind::PaymentPlanAgreement,
         DocumentKind::EmailReminder,
         DocumentKind::SmsReminder,
     ] {

@@ -321,6 +321,7 @@ fn assert_metadata(doc: &pb::Document, claim: &pb::Claim, kind: K, language: &st
         K::EmailReminder => ("relance-email", "txt"),
         K::SmsReminder => ("relance-sms", "txt"),
         K::CallScript => ("script-appel", "txt"),
+        K::PaymentPlanAgreement => ("accord-echeancier", "pdf"),
         K::Unspecified => unreachable!("no document of an unspecified kind"),
     };
     assert!(uuid::Uuid::parse_str(&doc.id).is_ok(), "id {:?}", doc.id);
@@ -1839,6 +1840,186 @@ async fn a_call_script_is_generated_for_the_phone_task() {
     let text = String::from_utf8(fetch(&app, &doc).await).expect("utf-8");
     assert!(text.starts_with("SCRIPT D'APPEL — dossier"), "{text}");
     assert!(text.contains("RecordContact"), "{text}");
+}
+
+/// A date as the letters print it in full: "15 décembre 2026" / "15 December 2026" (the
+/// first of the month is "1er" in French).
+fn long_date(d: &Date, language: &str) -> String {
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let month = usize::try_from(d.month - 1).expect("month");
+    if language == "fr" {
+        let day = if d.day == 1 {
+            "1er".to_owned()
+        } else {
+            d.day.to_string()
+        };
+        format!("{day} {} {}", FR[month], d.year)
+    } else {
+        format!("{} {} {}", d.day, EN[month], d.year)
+    }
+}
+
+#[tokio::test]
+async fn a_payment_plan_agreement_prints_each_instalment_of_the_plan_proposed_then_agreed() {
+    let app = TestApp::spawn().await;
+    let claim = overdue_b2b_claim(&app).await;
+
+    // No plan: refused, naming the plan (and the signatory, which it needs too), nothing
+    // stored or recorded.
+    let r = generate(
+        &app,
+        &app.agent,
+        &claim.id,
+        K::PaymentPlanAgreement,
+        "",
+        None,
+    )
+    .await;
+    assert_missing(r, &["payment_plan", "signatory"]);
+    let r = generate(
+        &app,
+        &app.agent,
+        &claim.id,
+        K::PaymentPlanAgreement,
+        "",
+        signatory(),
+    )
+    .await;
+    assert_missing(r, &["payment_plan"]);
+    assert!(list_all(&app, &claim.id).await.is_empty());
+    assert!(generated_events(&events(&app, &claim.id).await).is_empty());
+
+    // Proposed: the letter offers the schedule for the debtor to return signed.
+    let proposed = app
+        .claims(&app.agent)
+        .propose_payment_plan(pb::ProposePaymentPlanRequest {
+            request_id: new_request_id(),
+            claim_id: claim.id.clone(),
+            instalment_count: 3,
+            first_due_date: Some(date(2026, 12, 15)),
+            grace_days: 5,
+            ..Default::default()
+        })
+        .await
+        .expect("propose")
+        .into_inner();
+    let plan = proposed.payment_plan.expect("plan");
+    let total = amount(&plan.total);
+    let schedule: Vec<(Date, String)> = plan
+        .instalments
+        .iter()
+        .map(|i| (i.due_date.expect("due date"), amount(&i.amount)))
+        .collect();
+    assert_eq!(schedule.len(), 3);
+    let offer = generated(&app, &claim.id, K::PaymentPlanAgreement, "", signatory()).await;
+    assert_metadata(&offer, &claim, K::PaymentPlanAgreement, "fr");
+    assert!(
+        offer
+            .template_version
+            .starts_with("payment_plan_agreement@"),
+        "{}",
+        offer.template_version
+    );
+    let text = pdf_text(&fetch(&app, &offer).await);
+    assert_mentions(
+        &text,
+        &[
+            "Proposition d'échéancier de paiement",
+            "Bon pour accord",
+            "à compter du 20 novembre 2026, date de cette proposition",
+            &fr_eur(&total),
+        ],
+    );
+    assert!(printed_reference(&text, "ECH").len() > 4);
+
+    // Agreed: the letter confirms it, instalment by instalment, in French and in English.
+    app.claims(&app.agent)
+        .agree_payment_plan(pb::AgreePaymentPlanRequest {
+            request_id: new_request_id(),
+            claim_id: claim.id.clone(),
+            etag: String::new(),
+        })
+        .await
+        .expect("agree");
+    let agreement = generated(&app, &claim.id, K::PaymentPlanAgreement, "", signatory()).await;
+    let text = pdf_text(&fetch(&app, &agreement).await);
+    assert_mentions(
+        &text,
+        &[
+            "Accord d'échéancier de paiement",
+            "l'accord intervenu le 20 novembre 2026",
+            CLAIM_REFERENCE,
+            "F-2026-0101",
+            "F-2026-0102",
+            &format!("la somme due s'élevait à {}", fr_eur(&total)),
+            &format!("Total {}", fr_eur(&total)),
+            "aucune pénalité de retard ne court plus sur ces sommes à compter du 20 novembre 2026",
+            "dans les 5 jours qui suivent sa date",
+            "l'échéancier prend fin de plein droit",
+            "FR7630006000011234567890189",
+            "Julie Perrin",
+        ],
+    );
+    for (n, (due, value)) in schedule.iter().enumerate() {
+        let row = format!("{} {} {}", n + 1, long_date(due, "fr"), fr_eur(value));
+        assert!(
+            text.contains(&row),
+            "instalment {row:?} missing in:\n{text}"
+        );
+    }
+    let english = generated(&app, &claim.id, K::PaymentPlanAgreement, "en", signatory()).await;
+    let text = pdf_text(&fetch(&app, &english).await);
+    assert_mentions(
+        &text,
+        &[
+            "Payment plan agreement",
+            "the arrangement reached on 20 November 2026",
+            &format!("Total {}", en_eur(&total)),
+        ],
+    );
+    for (n, (due, value)) in schedule.iter().enumerate() {
+        let row = format!("{} {} {}", n + 1, long_date(due, "en"), en_eur(value));
+        assert!(
+            text.contains(&row),
+            "instalment {row:?} missing in:\n{text}"
+        );
+    }
+
+    // Recorded on the timeline like any document, and reproduced from its stored inputs.
+    let payloads = generated_events(&events(&app, &claim.id).await);
+    assert_eq!(payloads.len(), 3);
+    for (payload, doc) in payloads.iter().zip([&offer, &agreement, &english]) {
+        assert_eq!(payload["kind"], "payment_plan_agreement");
+        assert_eq!(payload["sha256"], doc.sha256.as_str());
+    }
+    assert!(verify(&app, &agreement.id).await.reproduced);
 }
 
 /// `recouvre render-sample`, the template authors' command: no database, a PDF or a text.

@@ -1,5 +1,6 @@
-//! Recouvre's documents: warning letters, the agency's first letter, the formal notice and the
-//! bailiff handoff dossier as PDF; e-mail and SMS reminders as text.
+//! Recouvre's documents: warning letters, the agency's first letter, the formal notice, the
+//! bailiff handoff dossier and the payment-plan agreement as PDF; e-mail and SMS reminders as
+//! text.
 //!
 //! # Why Typst, used as a library
 //!
@@ -74,11 +75,15 @@ pub enum DocumentKind {
     SmsReminder,
     /// The script an agent follows when calling the debtor (a phone-call task).
     CallScript,
+    /// Lettre d'accord d'échéancier: the payment plan (échéancier) proposed to or agreed with
+    /// the debtor, its instalments (échéances), the grace period and what a missed instalment
+    /// entails, for the debtor to countersign.
+    PaymentPlanAgreement,
 }
 
 impl DocumentKind {
-    /// Every kind, in ladder order.
-    pub const ALL: [DocumentKind; 8] = [
+    /// Every kind, in ladder order; the payment-plan agreement, off the ladder, last.
+    pub const ALL: [DocumentKind; 9] = [
         DocumentKind::EmailReminder,
         DocumentKind::CallScript,
         DocumentKind::WarningLetter1,
@@ -87,15 +92,17 @@ impl DocumentKind {
         DocumentKind::AgencyFirstLetter,
         DocumentKind::FormalNotice,
         DocumentKind::BailiffDossier,
+        DocumentKind::PaymentPlanAgreement,
     ];
 
     /// The kinds rendered as PDF.
-    pub const PDF: [DocumentKind; 5] = [
+    pub const PDF: [DocumentKind; 6] = [
         DocumentKind::WarningLetter1,
         DocumentKind::WarningLetter2,
         DocumentKind::AgencyFirstLetter,
         DocumentKind::FormalNotice,
         DocumentKind::BailiffDossier,
+        DocumentKind::PaymentPlanAgreement,
     ];
 
     /// The stable machine name.
@@ -109,6 +116,7 @@ impl DocumentKind {
             DocumentKind::EmailReminder => "email_reminder",
             DocumentKind::SmsReminder => "sms_reminder",
             DocumentKind::CallScript => "call_script",
+            DocumentKind::PaymentPlanAgreement => "payment_plan_agreement",
         }
     }
 

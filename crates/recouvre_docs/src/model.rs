@@ -54,8 +54,13 @@ pub struct DocumentData {
     pub head_hash: String,
     /// Documents enclosed with the dossier, each with its SHA-256.
     pub enclosures: Vec<Enclosure>,
-    /// Who signs (formal notice, dossier).
+    /// Who signs (formal notice, dossier, payment-plan agreement).
     pub signatory: Option<Signatory>,
+    /// The claim's payment plan (échéancier), proposed or agreed: the payment-plan agreement
+    /// prints it. Left out of the JSON when absent, so the stored inputs of the other kinds,
+    /// and what a renderer of an earlier release reads, are unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_plan: Option<PaymentPlan>,
 }
 
 /// A creditor (the business owed the money).
@@ -372,4 +377,35 @@ pub struct Signatory {
     pub name: String,
     /// Title ("Responsable du recouvrement").
     pub title: String,
+}
+
+/// A payment plan (échéancier) as the payment-plan agreement prints it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentPlan {
+    /// Where it stands, by its stored name: `proposed` (offered, awaiting the debtor's
+    /// agreement) or `active` (agreed and running). The agreement is refused for a plan that
+    /// ended (`completed`, `defaulted`, `cancelled`).
+    pub status: String,
+    /// The day it was proposed (ISO): what it pays is what was owed that day, and interest
+    /// stops from that day once it is agreed.
+    pub proposed_on: String,
+    /// The day the debtor agreed to it (ISO); empty while only proposed.
+    pub agreed_on: String,
+    /// Days after each due date before an instalment counts as missed (0 to 30).
+    pub grace_days: u32,
+    /// The sum of the instalments: everything owed on `proposed_on`.
+    pub total: String,
+    /// The instalments (échéances), in due-date order.
+    pub instalments: Vec<PlanInstalment>,
+}
+
+/// One instalment (échéance) of a payment plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanInstalment {
+    /// The day it is due (ISO).
+    pub due_date: String,
+    /// The amount due.
+    pub amount: String,
 }

@@ -55,6 +55,9 @@ pub fn template_source(kind: DocumentKind) -> Option<&'static str> {
         }
         DocumentKind::FormalNotice => include_str!("../../../templates/formal_notice.typ"),
         DocumentKind::BailiffDossier => include_str!("../../../templates/bailiff_dossier.typ"),
+        DocumentKind::PaymentPlanAgreement => {
+            include_str!("../../../templates/payment_plan_agreement.typ")
+        }
         DocumentKind::EmailReminder | DocumentKind::SmsReminder | DocumentKind::CallScript => {
             return None;
         }

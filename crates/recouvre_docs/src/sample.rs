@@ -4,7 +4,9 @@
 //! The story: Ateliers Durand (Lyon) invoiced Boulangerie Martin twice in late 2025; 400 € was
 //! paid on 15 January 2026; the statement is valued at 2 March 2026 at the B2B rate (ECB 2.15 %
 //! plus 10 points, 12.15 %, law-fr.md §2.3), ACT/365, first day excluded, each segment rounded
-//! to the cent. The figures are computed by hand and consistent with each other.
+//! to the cent. The figures are computed by hand and consistent with each other. The
+//! payment-plan agreement's plan was proposed on 27 February 2026 for what was owed that day and
+//! agreed on 2 March.
 
 use sha2::{Digest, Sha256};
 
@@ -199,6 +201,7 @@ pub fn sample(kind: DocumentKind, lang: Language) -> DocumentData {
         head_hash: String::new(),
         enclosures: Vec::new(),
         signatory: None,
+        payment_plan: None,
     };
     match kind {
         DocumentKind::WarningLetter1 => data.reference = "REL1-2026-0042".into(),
@@ -212,6 +215,34 @@ pub fn sample(kind: DocumentKind, lang: Language) -> DocumentData {
             data.agency = Some(agency);
             data.statement = Some(statement);
             data.deadline_days = Some(15);
+        }
+        DocumentKind::PaymentPlanAgreement => {
+            // Proposed on 27 February 2026 for everything owed that day: the statement above
+            // valued at 27 February (interest 63.35 + 42.51, the third segment of F-2025-0142
+            // and the second of F-2025-0157 cut at 42 and 58 days), 4036.26 in all, split in
+            // four instalments in the middle of the month (cents rounded down, the remainder
+            // on the last; 15 March is a Sunday); agreed on 2 March.
+            data.reference = "ECH-2026-0042".into();
+            data.signatory = Some(signatory);
+            data.payment_plan = Some(PaymentPlan {
+                status: "active".into(),
+                proposed_on: "2026-02-27".into(),
+                agreed_on: "2026-03-02".into(),
+                grace_days: 5,
+                total: "4036.26".into(),
+                instalments: [
+                    ("2026-03-16", "1009.06"),
+                    ("2026-04-15", "1009.06"),
+                    ("2026-05-15", "1009.06"),
+                    ("2026-06-15", "1009.08"),
+                ]
+                .into_iter()
+                .map(|(due_date, amount)| PlanInstalment {
+                    due_date: due_date.into(),
+                    amount: amount.into(),
+                })
+                .collect(),
+            });
         }
         DocumentKind::FormalNotice => {
             data.reference = "MED-2026-0042".into();

@@ -61,6 +61,14 @@ pub fn validate(kind: DocumentKind, data: &DocumentData) -> Result<(), Vec<Missi
             deadline(&mut c, data);
             signatory(&mut c, data);
         }
+        DocumentKind::PaymentPlanAgreement => {
+            // The debt recalled (invoices, no statement: the plan's total is what was owed on
+            // the day it was proposed), the schedule, and who commits the creditor to it.
+            letter_head(&mut c, data, agency, false);
+            claim(&mut c, data.claim.as_ref(), false);
+            payment_plan(&mut c, data.payment_plan.as_ref());
+            signatory(&mut c, data);
+        }
         DocumentKind::BailiffDossier => {
             c.text("reference", &data.reference);
             c.date("document_date", &data.document_date);
@@ -398,6 +406,35 @@ fn signatory(c: &mut Checker, data: &DocumentData) {
             c.text("signatory.name", &s.name);
             c.text("signatory.title", &s.title);
         }
+    }
+}
+
+/// The plan the agreement prints: one that runs or awaits the debtor's agreement, never one
+/// that ended (a letter setting out a defaulted schedule would tell the debtor it still holds).
+fn payment_plan(c: &mut Checker, p: Option<&PaymentPlan>) {
+    let Some(p) = p else {
+        c.missing("payment_plan");
+        return;
+    };
+    let agreed = p.status == "active";
+    c.check(
+        "payment_plan.status",
+        &p.status,
+        agreed || p.status == "proposed",
+        "proposed or active (a plan that has not ended)",
+    );
+    c.date("payment_plan.proposed_on", &p.proposed_on);
+    if agreed || !p.agreed_on.is_empty() {
+        c.date("payment_plan.agreed_on", &p.agreed_on);
+    }
+    c.amount("payment_plan.total", &p.total);
+    if p.instalments.is_empty() {
+        c.missing("payment_plan.instalments");
+    }
+    for (i, inst) in p.instalments.iter().enumerate() {
+        let at = format!("payment_plan.instalments[{i}]");
+        c.date(&format!("{at}.due_date"), &inst.due_date);
+        c.amount(&format!("{at}.amount"), &inst.amount);
     }
 }
 

@@ -783,3 +783,171 @@ fn an_agency_sms_names_the_agency_and_recalls_its_first_letter() {
     assert!(sms.body.ends_with("04 78 00 56 78"), "{}", sms.body);
     assert!(sms_septets(&sms.body).is_some_and(|n| n <= 160));
 }
+
+#[test]
+fn payment_plan_agreement_sets_out_the_schedule_the_grace_and_a_missed_instalment() {
+    let kind = DocumentKind::PaymentPlanAgreement;
+    let (pdf, text) = render(kind, Language::Fr);
+    assert!(pdf.pages <= 2, "{} pages", pdf.pages);
+    assert_mentions(&text, &INVOICES);
+    assert_mentions(
+        &text,
+        &[
+            "Accord d'échéancier de paiement",
+            "ECH-2026-0042",
+            "Lyon, le 2 mars 2026",
+            "l'accord intervenu le 2 mars 2026",
+            // the debt recalled: the invoices and what was owed on the proposal's day
+            "3 850,40 €",
+            "Au 27 février 2026, date de notre proposition, la somme due s'élevait à 4 036,26 €",
+            "L441-10",
+            "D441-5",
+            "40 € par facture payée en retard",
+            // the schedule: each instalment's number, date and amount, and the total
+            "La somme de 4 036,26 € sera réglée en 4 échéances",
+            "1 16 mars 2026 1 009,06 €",
+            "2 15 avril 2026 1 009,06 €",
+            "3 15 mai 2026 1 009,06 €",
+            "4 15 juin 2026 1 009,08 €",
+            "Total 4 036,26 €",
+            // how to pay each instalment
+            "Chaque échéance est à régler au plus tard à sa date",
+            "FR76 3000 6000 0112 3456 7890 189",
+            "DUR-2025-0042",
+            // interest stops from the proposal while the plan is kept (agreed plan)
+            "aucune pénalité de retard ne court plus sur ces sommes à compter du 27 février 2026",
+            // grace and what a missed instalment entails
+            "dans les 5 jours qui suivent sa date",
+            "n'est pas intégralement réglée à l'expiration de ce délai, l'échéancier prend fin de plein droit",
+            "la totalité du solde restant dû redevient immédiatement exigible",
+            "y compris celle de l'échéancier",
+            "la procédure de recouvrement reprend",
+            "article 2240 du Code civil",
+            // signed by the creditor, countersigned by the debtor
+            "Claire Durand",
+            "Présidente",
+            "Bon pour accord",
+        ],
+    );
+
+    let (pdf, en) = render(kind, Language::En);
+    assert!(pdf.pages <= 2, "{} pages", pdf.pages);
+    assert_mentions(
+        &en,
+        &[
+            "Payment plan agreement",
+            "the arrangement reached on 2 March 2026",
+            "On 27 February 2026, the date of our proposal, the sum due amounted to €4,036.26",
+            "1 16 March 2026 €1,009.06",
+            "4 15 June 2026 €1,009.08",
+            "Total €4,036.26",
+            "no late-payment penalty accrues on these sums from 27 February 2026",
+            "within 5 days after its due date",
+            "the payment plan lapses",
+            "article 2240",
+            "€40 per invoice paid late",
+        ],
+    );
+}
+
+#[test]
+fn a_proposed_plan_is_offered_for_signature_and_a_consumer_is_charged_no_indemnity() {
+    let kind = DocumentKind::PaymentPlanAgreement;
+    let mut data = sample(kind, Language::Fr);
+    let plan = data.payment_plan.as_mut().expect("plan");
+    plan.status = "proposed".into();
+    plan.agreed_on.clear();
+    plan.grace_days = 0;
+    data.debtor.as_mut().expect("debtor").kind = recouvre_docs::DebtorKind::Consumer;
+    let text = text_of(
+        &render_pdf(kind, Language::Fr, &data)
+            .expect("proposal")
+            .bytes,
+    );
+    assert_mentions(
+        &text,
+        &[
+            "Proposition d'échéancier de paiement",
+            "nous vous proposons de régler de manière échelonnée",
+            "Dès votre accord",
+            "aucun intérêt de retard ne courra plus sur ces sommes à compter du 27 février 2026",
+            "Aucun : chaque échéance doit être réglée au plus tard à sa date",
+            "Si une échéance n'est pas intégralement réglée à sa date, l'échéancier prend fin",
+            "« Bon pour accord », avant le 16 mars 2026",
+            "1 009,06 €",
+        ],
+    );
+    for absent in ["L441-10", "40 € par facture", "l'accord intervenu"] {
+        assert!(!text.contains(absent), "{absent:?} in:\n{text}");
+    }
+    let en = text_of(
+        &render_pdf(kind, Language::En, &data)
+            .expect("proposal")
+            .bytes,
+    );
+    assert_mentions(
+        &en,
+        &[
+            "Payment plan proposal",
+            "Once you agree",
+            "no late-payment interest will accrue",
+            "None: each instalment must be paid by its due date",
+        ],
+    );
+}
+
+#[test]
+fn the_payment_plan_agreement_is_refused_without_a_plan_that_runs() {
+    let kind = DocumentKind::PaymentPlanAgreement;
+    let mut data = sample(kind, Language::Fr);
+    data.payment_plan = None;
+    assert_eq!(
+        validate(kind, &data),
+        Err(vec![MissingField {
+            field: "payment_plan".into(),
+            problem: Problem::Missing
+        }])
+    );
+    let err = render_pdf(kind, Language::Fr, &data).expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        "document refused, data missing or invalid: payment_plan: missing"
+    );
+
+    // A plan that ended is named; an agreed one needs its agreement date; every field at once.
+    let mut data = sample(kind, Language::Fr);
+    data.signatory = None;
+    let plan = data.payment_plan.as_mut().expect("plan");
+    plan.status = "defaulted".into();
+    plan.total = "4 036,26".into();
+    plan.instalments[2].due_date = "2026-05-32".into();
+    plan.instalments[3].amount.clear();
+    let shown: Vec<String> = validate(kind, &data)
+        .expect_err("refused")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "payment_plan.status: invalid, expected proposed or active (a plan that has not ended)",
+            "payment_plan.total: invalid, expected a decimal string such as 1234.56",
+            "payment_plan.instalments[2].due_date: invalid, expected an ISO date YYYY-MM-DD",
+            "payment_plan.instalments[3].amount: missing",
+            "signatory: missing",
+        ]
+    );
+    let mut data = sample(kind, Language::Fr);
+    let plan = data.payment_plan.as_mut().expect("plan");
+    plan.agreed_on.clear();
+    plan.instalments.clear();
+    let fields: Vec<String> = validate(kind, &data)
+        .expect_err("refused")
+        .into_iter()
+        .map(|m| m.field)
+        .collect();
+    assert_eq!(
+        fields,
+        ["payment_plan.agreed_on", "payment_plan.instalments"]
+    );
+}
