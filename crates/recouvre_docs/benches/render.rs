@@ -17,7 +17,8 @@
 //! The scheduler (500 letters per second on 2 cores): a warning letter, all data varied,
 //! ≤ 3.5 ms of CPU.
 //!
-//! Arguments: a word keeps only the lines whose name contains it; `RENDER_BENCH_N` sets `N`,
+//! Arguments: a word keeps only the lines whose name contains it (`=name`: the line named
+//! exactly so); `RENDER_BENCH_N` sets `N`,
 //! `RENDER_BENCH_COLD=0` skips the cold renders. Instructions per render, whatever the load:
 //!
 //! ```sh
@@ -47,12 +48,15 @@ fn cold() -> bool {
 }
 
 /// The line names to run: those containing the first argument that is not an option
-/// (`cargo bench` passes `--bench`).
+/// (`cargo bench` passes `--bench`), or named exactly as it says after a `=`.
 fn selected(name: &str) -> bool {
     std::env::args()
         .skip(1)
         .find(|a| !a.starts_with("--"))
-        .is_none_or(|filter| name.contains(&filter))
+        .is_none_or(|filter| match filter.strip_prefix('=') {
+            Some(exact) => name == exact,
+            None => name.contains(&filter),
+        })
 }
 
 fn main() {
