@@ -55,8 +55,9 @@ pub struct RenderedPdf {
     /// SHA-256 of `bytes`, lowercase hex.
     pub sha256_hex: String,
     /// `<kind>@<12 hex digits>` (`custom@…` for a tenant's template): a hash of the template,
-    /// `common.typ`, `common-base.typ`, the fonts and the Typst release, so it changes whenever anything that
-    /// decides the bytes changes; the same version and data give the same bytes.
+    /// `common.typ`, `common-base.typ`, the fonts and the Typst release, so it changes
+    /// whenever anything that decides the bytes changes; the same version and data give the
+    /// same bytes.
     pub template_version: String,
     /// Number of pages.
     pub pages: usize,
