@@ -1,5 +1,6 @@
 //! Localised amounts and dates for the text channels (the Typst templates do the same in
-//! `templates/common.typ`, so a tenant's Typst template needs no Rust).
+//! `templates/common-base.typ`, `fmt-money` and friends, which `common.typ` binds to the
+//! document's language as `money`, `sdate`…, so a tenant's Typst template needs no Rust).
 
 use crate::Language;
 

@@ -12,8 +12,9 @@
 //! is reproducible. genpdf has none of page totals, table headers that repeat, or font
 //! subsetting, and its output is not reproducible; it is not to be used.
 //!
-//! Templates are Typst sources in `templates/` (one per kind plus `common.typ`), and the fonts
-//! in `fonts/` (OFL, licences beside them); both are embedded with `include_str!` /
+//! Templates are Typst sources in `templates/` (one per kind plus `common.typ` and its
+//! data-free half `common-base.typ`, see the `pdf` module on speed), and the fonts in
+//! `fonts/` (OFL, licences beside them); both are embedded with `include_str!` /
 //! `include_bytes!`, so the binary needs no file at run time. The data reach a template as a
 //! virtual file, `/data.json`, which it reads with `json(...)`: data are values, never markup,
 //! so nothing a debtor or a creditor typed can change the document's code.

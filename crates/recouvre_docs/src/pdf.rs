@@ -1,8 +1,9 @@
 //! PDF rendering with Typst as a library.
 //!
-//! [`DocWorld`] is a minimal `typst::World` over a virtual file system of three files:
-//! the template (the main source), `/common.typ` (shared layout and the translation
-//! dictionary, importable by any template, a tenant's too) and `/data.json` (the
+//! [`DocWorld`] is a minimal `typst::World` over a virtual file system of four files:
+//! the template (the main source), `/common.typ` (shared layout, importable by any template,
+//! a tenant's too), `/common-base.typ` (its data-free half: translation dictionary,
+//! formatting functions, typography; `common.typ` re-exports it) and `/data.json` (the
 //! [`DocumentData`] with the kind and language). Nothing else can be read: no disk, no package,
 //! no clock — `today()` is the document's date — so a tenant's template cannot reach the
 //! machine and the same inputs always give the same bytes.
@@ -11,8 +12,26 @@
 //! from the kind and the document's reference (`PdfOptions::ident`), and the creator is
 //! "Recouvre"; fonts are embedded subset. Two renders of the same inputs are byte-identical,
 //! so the SHA-256 recorded with a document can be recomputed.
+//!
+//! # Speed
+//!
+//! The scheduler renders hundreds of letters a second, each for a different claim, so what
+//! one render can reuse from the previous ones matters (Typst memoizes evaluation and layout
+//! with `comemo`, keyed on what each step read):
+//!
+//! - `common-base.typ` reads no data, so its evaluation is done once per process;
+//! - nothing the data decide is in the styles around the body (see `letter` in `common.typ`),
+//!   so the layout of the template's own paragraphs is reused across documents;
+//! - a warning letter (or a tenant's template) is first compiled assuming it has one page
+//!   (`"one-page": true` in `/data.json`): the footer then prints "1 / 1" without asking
+//!   Typst's page counter, and one layout pass is enough instead of two. A document that
+//!   turns out longer is compiled again without the assumption, so "page X / Y" is right on
+//!   every page. Which path a document takes depends only on its inputs, so the bytes stay
+//!   reproducible;
+//! - the caches are evicted every few renders, not after each.
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -36,14 +55,18 @@ pub struct RenderedPdf {
     /// SHA-256 of `bytes`, lowercase hex.
     pub sha256_hex: String,
     /// `<kind>@<12 hex digits>` (`custom@…` for a tenant's template): a hash of the template,
-    /// `common.typ`, the fonts and the Typst release, so it changes whenever anything that
-    /// decides the bytes changes; the same version and data give the same bytes.
+    /// `common.typ`, `common-base.typ`, the fonts and the Typst release, so it changes
+    /// whenever anything that decides the bytes changes; the same version and data give the
+    /// same bytes.
     pub template_version: String,
     /// Number of pages.
     pub pages: usize,
 }
 
 const COMMON: &str = include_str!("../../../templates/common.typ");
+/// The data-free half of `common.typ`, in a file of its own so that Typst evaluates it once
+/// per process (see the module's doc).
+const COMMON_BASE: &str = include_str!("../../../templates/common-base.typ");
 
 /// The built-in Typst source of a PDF kind (`None` for the text kinds).
 pub fn template_source(kind: DocumentKind) -> Option<&'static str> {
@@ -64,7 +87,8 @@ pub fn template_source(kind: DocumentKind) -> Option<&'static str> {
     })
 }
 
-/// The embedded fonts: OFL Libertinus Serif and Inter, DejaVu Sans Mono for hashes.
+/// The embedded fonts: OFL Libertinus Serif and Inter, DejaVu Sans Mono for hashes (the
+/// bailiff dossier).
 const FONT_FILES: [&[u8]; 6] = [
     include_bytes!("../../../fonts/LibertinusSerif-Regular.otf"),
     include_bytes!("../../../fonts/LibertinusSerif-Bold.otf"),
@@ -80,6 +104,7 @@ struct Shared {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
     common: Source,
+    common_base: Source,
     data_id: FileId,
     builtin: Vec<(DocumentKind, Source, String)>,
     /// SHA-256 of the fonts and the Typst version, part of every template version.
@@ -120,7 +145,10 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         .filter_map(|kind| {
             let text = template_source(kind)?;
             let source = Source::new(file_id(&format!("/{kind}.typ")), text.to_owned());
-            let version = format!("{kind}@{}", short_hash(&[text, COMMON, &renderer]));
+            let version = format!(
+                "{kind}@{}",
+                short_hash(&[text, COMMON, COMMON_BASE, &renderer])
+            );
             Some((kind, source, version))
         })
         .collect();
@@ -129,6 +157,7 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
         fonts,
         common: Source::new(file_id("/common.typ"), COMMON.to_owned()),
+        common_base: Source::new(file_id("/common-base.typ"), COMMON_BASE.to_owned()),
         data_id: file_id("/data.json"),
         builtin,
         renderer,
@@ -160,6 +189,8 @@ impl World for DocWorld {
             Ok(self.main.clone())
         } else if id == SHARED.common.id() {
             Ok(SHARED.common.clone())
+        } else if id == SHARED.common_base.id() {
+            Ok(SHARED.common_base.clone())
         } else if id == SHARED.data_id {
             Err(FileError::NotSource)
         } else {
@@ -174,6 +205,8 @@ impl World for DocWorld {
             Ok(Bytes::from_string(self.main.clone()))
         } else if id == SHARED.common.id() {
             Ok(Bytes::from_string(SHARED.common.clone()))
+        } else if id == SHARED.common_base.id() {
+            Ok(Bytes::from_string(SHARED.common_base.clone()))
         } else {
             Err(not_found(id))
         }
@@ -197,6 +230,10 @@ fn not_found(id: FileId) -> FileError {
 struct Envelope<'a> {
     kind: DocumentKind,
     lang: Language,
+    /// The first compilation's assumption that the document has one page (the footer then
+    /// prints "1 / 1" without the page counter); absent when compiling again without it.
+    #[serde(rename = "one-page", skip_serializing_if = "std::ops::Not::not")]
+    one_page: bool,
     data: &'a DocumentData,
 }
 
@@ -211,7 +248,7 @@ pub fn render_pdf(
         .iter()
         .find(|(k, _, _)| *k == kind)
         .ok_or(RenderError::WrongChannel(kind))?;
-    render(kind, lang, data, source.clone(), version.clone())
+    render(kind, lang, data, source.clone(), version.clone(), false)
 }
 
 /// Renders a PDF kind with another Typst source — a tenant's uploaded template, test-rendered
@@ -228,8 +265,11 @@ pub fn render_pdf_with_template(
         return Err(RenderError::WrongChannel(kind));
     }
     let main = Source::new(file_id("/template.typ"), source.to_owned());
-    let version = format!("custom@{}", short_hash(&[source, COMMON, &SHARED.renderer]));
-    render(kind, lang, data, main, version)
+    let version = format!(
+        "custom@{}",
+        short_hash(&[source, COMMON, COMMON_BASE, &SHARED.renderer])
+    );
+    render(kind, lang, data, main, version, true)
 }
 
 fn render(
@@ -238,21 +278,39 @@ fn render(
     data: &DocumentData,
     main: Source,
     template_version: String,
+    custom: bool,
 ) -> Result<RenderedPdf, RenderError> {
     validate(kind, data).map_err(RenderError::Refused)?;
-    let json = serde_json::to_vec(&Envelope { kind, lang, data })
-        .map_err(|e| RenderError::Export(format!("cannot serialize the data: {e}")))?;
     let date = iso_date(&data.document_date);
-    let world = DocWorld {
-        main,
-        data: Bytes::new(json),
-        today: date,
+    let make_world = |one_page| -> Result<DocWorld, RenderError> {
+        let json = serde_json::to_vec(&Envelope {
+            kind,
+            lang,
+            one_page,
+            data,
+        })
+        .map_err(|e| RenderError::Export(format!("cannot serialize the data: {e}")))?;
+        Ok(DocWorld {
+            main: main.clone(),
+            data: Bytes::new(json),
+            today: date,
+        })
+    };
+    let compile = |world: &DocWorld| {
+        typst::compile::<PagedDocument>(world)
+            .output
+            .map_err(|errors| RenderError::Template(diagnostics(world, &errors)))
     };
 
-    let compiled = typst::compile::<PagedDocument>(&world);
-    let document = compiled
-        .output
-        .map_err(|errors| RenderError::Template(diagnostics(&world, &errors)))?;
+    // One page assumed first (one layout pass); compiled again if the assumption was wrong.
+    // Which path is taken depends only on the inputs, so the bytes are reproducible.
+    let one_page = custom || usually_one_page(kind);
+    let mut world = make_world(one_page)?;
+    let mut document = compile(&world)?;
+    if one_page && document.pages().len() > 1 {
+        world = make_world(false)?;
+        document = compile(&world)?;
+    }
 
     let options = PdfOptions {
         ident: Smart::Custom(format!("recouvre/{kind}/{}", data.reference)),
@@ -263,8 +321,11 @@ fn render(
     let bytes = typst_pdf::pdf(&document, &options)
         .map_err(|errors| RenderError::Export(diagnostics(&world, &errors)))?;
     // Keep the memoization caches bounded in a long-running server: drop what the last few
-    // renders did not use.
-    typst::comemo::evict(8);
+    // renders did not use. Eviction walks every cache, so it runs every `EVICT_EVERY` renders
+    // rather than after each (entries unused for one to two such periods are dropped).
+    if RENDERS.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
+        typst::comemo::evict(1);
+    }
 
     Ok(RenderedPdf {
         sha256_hex: hex::encode(Sha256::digest(&bytes)),
@@ -272,6 +333,24 @@ fn render(
         pages: document.pages().len(),
         bytes,
     })
+}
+
+/// Renders since the process started, for the eviction cadence.
+static RENDERS: AtomicUsize = AtomicUsize::new(0);
+const EVICT_EVERY: usize = 8;
+
+/// Whether a kind's documents usually fit on one page, so that compiling them first with the
+/// one-page assumption saves a layout pass (module doc). The others (the formal notice and the
+/// agency's first letter take two pages, the dossier more) are compiled without it, since the
+/// attempt would be thrown away. A tenant's template is tried on one page.
+fn usually_one_page(kind: DocumentKind) -> bool {
+    match kind {
+        DocumentKind::WarningLetter1 | DocumentKind::WarningLetter2 => true,
+        DocumentKind::AgencyFirstLetter
+        | DocumentKind::FormalNotice
+        | DocumentKind::BailiffDossier => false,
+        DocumentKind::EmailReminder | DocumentKind::SmsReminder | DocumentKind::CallScript => false,
+    }
 }
 
 fn iso_date(s: &str) -> Option<Datetime> {

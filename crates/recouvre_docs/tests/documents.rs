@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 
 use recouvre_docs::{
     DocumentData, DocumentKind, Language, MissingField, Problem, RenderError, render_pdf,
-    render_pdf_with_template, render_text, render_text_with_template, sample, sms_septets,
-    validate,
+    render_pdf_with_template, render_text, render_text_with_template, sample, sample_with_pages,
+    sms_septets, validate,
 };
 
 /// The text of each page of a PDF, whitespace collapsed, typographic quotes and spaces made
@@ -307,6 +307,41 @@ fn bailiff_dossier_has_every_section_and_an_integrity_footer_on_every_page() {
             "page 1 /",
         ],
     );
+}
+
+/// A warning letter is first compiled assuming one page (the footer then prints "1 / 1"
+/// without Typst's page counter); one that overflows is compiled again, and every page must
+/// still say "page X / Y". The two-page kinds must too.
+#[test]
+fn letters_longer_than_a_page_number_every_page_of_the_total() {
+    let mut long = sample_with_pages(Language::Fr, 30, 0);
+    long.deadline_days = Some(8);
+    for (kind, data) in [
+        (DocumentKind::WarningLetter1, long.clone()),
+        (DocumentKind::WarningLetter2, long),
+        (
+            DocumentKind::FormalNotice,
+            sample(DocumentKind::FormalNotice, Language::Fr),
+        ),
+        (
+            DocumentKind::AgencyFirstLetter,
+            sample(DocumentKind::AgencyFirstLetter, Language::Fr),
+        ),
+    ] {
+        let pdf = render_pdf(kind, Language::Fr, &data).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let pages = pages_text(&pdf.bytes);
+        assert_eq!(pages.len(), pdf.pages, "{kind}");
+        assert!(pdf.pages >= 2, "{kind}: {} page(s)", pdf.pages);
+        for (i, page) in pages.iter().enumerate() {
+            assert!(
+                page.contains(&format!("page {} / {}", i + 1, pdf.pages)),
+                "{kind} page {}: {page}",
+                i + 1
+            );
+        }
+        let again = render_pdf(kind, Language::Fr, &data).expect("again");
+        assert_eq!(again.bytes, pdf.bytes, "{kind}: reproducible");
+    }
 }
 
 #[test]
