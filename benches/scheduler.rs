@@ -66,9 +66,24 @@ async fn seed(url: &str, claims: usize, due: usize, letters: bool) {
             SELECT gen_random_uuid() AS id, d FROM generate_series(0, 999) d;
         INSERT INTO debtors (id, tenant_id, kind, legal_name, siren, addresses, emails, phones,
             preferred_language, version, created_at, updated_at)
-        SELECT id, '{tenant}', 'business', 'Dupont Bâtiment ' || d, '732829320',
-            '[{{"lines": ["2 avenue Foch"], "postal_code": "69006", "city": "Lyon", "country": "FR"}}]',
-            '["compta@dupont-batiment.fr"]', '["04 72 00 00 00"]', 'fr', 1, now(), now()
+        SELECT id, '{tenant}', 'business',
+            (ARRAY['Boulangerie', 'Garage', 'Menuiserie', 'Pharmacie', 'Transports',
+                   'Imprimerie', 'Bistrot', 'Atelier'])[d % 8 + 1] || ' '
+                || (ARRAY['Martin', 'Bernard', 'Dubois', 'Thomas', 'Robert', 'Richard', 'Petit',
+                          'Durand', 'Leroy', 'Moreau', 'Lefèvre'])[d % 11 + 1] || ' ' || d,
+            '732829320',
+            jsonb_build_array(jsonb_build_object(
+                'lines', jsonb_build_array((d % 180 + 1) || ' '
+                    || (ARRAY['avenue Foch', 'rue de la République', 'boulevard Voltaire',
+                              'place Bellecour', 'rue Nationale', 'quai Saint-Vincent',
+                              'chemin des Vignes'])[d % 7 + 1]),
+                'postal_code', lpad(((d * 37) % 95 + 1)::text, 2, '0') || '0' || (d % 10) || '0',
+                'city', (ARRAY['Lyon', 'Marseille', 'Lille', 'Nantes', 'Rennes', 'Dijon', 'Tours',
+                               'Annecy', 'Brest'])[d % 9 + 1],
+                'country', 'FR')),
+            jsonb_build_array('compta' || d || '@example.fr'),
+            jsonb_build_array('04 72 ' || lpad((d % 100)::text, 2, '0') || ' 00 00'),
+            'fr', 1, now(), now()
         FROM bench_debtors;
         "#
     );
@@ -80,20 +95,19 @@ async fn seed(url: &str, claims: usize, due: usize, letters: bool) {
         INSERT INTO claims (id, tenant_id, creditor_id, debtor_id, external_reference, currency,
             state, principal_total, paid_total, next_action_at, version, head_hash, created_at,
             updated_at, interest_regime, legal_facts, next_step, last_step_on, planned_action_at)
-        SELECT gen_random_uuid(), '{tenant}', '{creditor}',
-            (SELECT id FROM bench_debtors WHERE d = g % 1000), 'B-' || g, 'EUR', 'amicable',
-            1200.00, 0,
+        SELECT gen_random_uuid(), '{tenant}', '{creditor}', bd.id, 'B-' || g, 'EUR', 'amicable',
+            round(100 + (g * 7919) % 900000 / 100.0, 2), 0,
             CASE WHEN g < {due} THEN {now}::timestamptz - interval '1 hour'
                  ELSE {now}::timestamptz + interval '20 days' END,
             1, decode(repeat('00', 32), 'hex'), {now}, {now}, 'commercial', '{{}}', {step},
             '2026-11-10',
             CASE WHEN g < {due} THEN {now}::timestamptz - interval '1 hour'
                  ELSE {now}::timestamptz + interval '20 days' END
-        FROM generate_series(0, {last}) g;
+        FROM generate_series(0, {last}) g JOIN bench_debtors bd ON bd.d = g % 1000;
         INSERT INTO invoices (claim_id, position, tenant_id, number, issue_date,
             service_completion_date, due_date, amount)
         SELECT id, 0, tenant_id, 'F-' || external_reference, '2026-10-01', '2026-10-01',
-            '2026-11-02', 1200.00 FROM claims WHERE tenant_id = '{tenant}';
+            '2026-11-02', principal_total FROM claims WHERE tenant_id = '{tenant}';
         ANALYZE;
         "#,
         last = claims - 1,

@@ -340,14 +340,16 @@ static RENDERS: AtomicUsize = AtomicUsize::new(0);
 const EVICT_EVERY: usize = 8;
 
 /// Whether a kind's documents usually fit on one page, so that compiling them first with the
-/// one-page assumption saves a layout pass (module doc). The others (the formal notice and the
-/// agency's first letter take two pages, the dossier more) are compiled without it, since the
-/// attempt would be thrown away. A tenant's template is tried on one page.
+/// one-page assumption saves a layout pass (module doc). The others (the formal notice, the
+/// agency's first letter and the payment-plan agreement take two pages, the dossier more) are
+/// compiled without it, since the attempt would be thrown away. A tenant's template is tried
+/// on one page.
 fn usually_one_page(kind: DocumentKind) -> bool {
     match kind {
         DocumentKind::WarningLetter1 | DocumentKind::WarningLetter2 => true,
         DocumentKind::AgencyFirstLetter
         | DocumentKind::FormalNotice
+        | DocumentKind::PaymentPlanAgreement
         | DocumentKind::BailiffDossier => false,
         DocumentKind::EmailReminder | DocumentKind::SmsReminder | DocumentKind::CallScript => false,
     }
