@@ -276,7 +276,7 @@ pub async fn ensure_declaration_tasks(
          ((c.debtor_hold->>'declaration_deadline')::date + time '08:00') \
          AT TIME ZONE 'Europe/Paris', 'open', 1, $3 \
          FROM claims c \
-         WHERE c.debtor_hold->>'kind' = 'insolvency' \
+         WHERE c.debtor_hold IS NOT NULL AND c.debtor_hold->>'kind' = 'insolvency' \
          AND c.state IN ('amicable', 'formal_notice', 'legal') \
          AND ($1::uuid IS NULL OR (c.tenant_id = $1 AND c.debtor_id = $2)) \
          ON CONFLICT DO NOTHING",
