@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use recouvre::app::{App, Clock};
 use recouvre_test_db::TestDatabase;
 
@@ -94,7 +94,8 @@ async fn seed(url: &str, claims: usize, due: usize, letters: bool) {
         SELECT 1;
         INSERT INTO claims (id, tenant_id, creditor_id, debtor_id, external_reference, currency,
             state, principal_total, paid_total, next_action_at, version, head_hash, created_at,
-            updated_at, interest_regime, legal_facts, next_step, last_step_on, planned_action_at)
+            updated_at, interest_regime, legal_facts, next_step, last_step_on, planned_action_at,
+            limitation_deadline)
         SELECT gen_random_uuid(), '{tenant}', '{creditor}', bd.id, 'B-' || g, 'EUR', 'amicable',
             round(100 + (g * 7919) % 900000 / 100.0, 2), 0,
             CASE WHEN g < {due} THEN {now}::timestamptz - interval '1 hour'
@@ -102,17 +103,85 @@ async fn seed(url: &str, claims: usize, due: usize, letters: bool) {
             1, decode(repeat('00', 32), 'hex'), {now}, {now}, 'commercial', '{{}}', {step},
             '2026-11-10',
             CASE WHEN g < {due} THEN {now}::timestamptz - interval '1 hour'
-                 ELSE {now}::timestamptz + interval '20 days' END
+                 ELSE {now}::timestamptz + interval '20 days' END,
+            -- As CreateClaim sets it: five years from the service's completion (C. com. L110-4).
+            '2031-10-01'
         FROM generate_series(0, {last}) g JOIN bench_debtors bd ON bd.d = g % 1000;
         INSERT INTO invoices (claim_id, position, tenant_id, number, issue_date,
             service_completion_date, due_date, amount)
         SELECT id, 0, tenant_id, 'F-' || external_reference, '2026-10-01', '2026-10-01',
             '2026-11-02', principal_total FROM claims WHERE tenant_id = '{tenant}';
-        ANALYZE;
         "#,
         last = claims - 1,
     );
     conn.batch_execute(&sql).await.expect("seed claims");
+    // A table that has just taken 100,000 rows gets vacuumed by autovacuum soon after; done
+    // here, it does not run during the measured pass (a steady-state database, not a freshly
+    // loaded one).
+    conn.batch_execute("VACUUM ANALYZE")
+        .await
+        .expect("vacuum the seed");
+}
+
+/// User plus system CPU time of `/proc/<pid>` (Linux; zero elsewhere); with `children`, plus
+/// that of the children it has waited for.
+fn process_cpu(pid: &str, children: bool) -> Duration {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime, stime, cutime and cstime are the 14th to 17th fields, in clock ticks (100 Hz).
+    let ticks: u64 = fields
+        .get(11..if children { 15 } else { 13 })
+        .map(|f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum())
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// CPU time of the processes named `postgres`: the running ones, and through the postmaster's
+/// count of its exited children, those that ended (an autovacuum worker, say).
+fn postgres_cpu() -> Duration {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Duration::ZERO;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| {
+            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(|e| process_cpu(&e.file_name().to_string_lossy(), true))
+        .sum()
+}
+
+/// Updates of `claims` rows since the database was created, and how many were heap-only.
+async fn claim_updates(url: &str) -> (i64, i64) {
+    use diesel::sql_types::BigInt;
+    #[derive(diesel::QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = BigInt)]
+        updates: i64,
+        #[diesel(sql_type = BigInt)]
+        hot: i64,
+    }
+    let mut conn = AsyncPgConnection::establish(url).await.expect("connect");
+    let counts: Counts = diesel::sql_query(
+        "SELECT n_tup_upd AS updates, n_tup_hot_upd AS hot FROM pg_stat_user_tables \
+         WHERE relname = 'claims'",
+    )
+    .get_result(&mut conn)
+    .await
+    .expect("claims statistics");
+    (counts.updates, counts.hot)
 }
 
 async fn case(name: &str, claims: usize, due: usize, workers: usize, batch: i64, letters: bool) {
@@ -127,6 +196,7 @@ async fn case(name: &str, claims: usize, due: usize, workers: usize, batch: i64,
     let pool =
         recouvre_store::build_pool(db.url(), workers + 2, Duration::from_secs(30)).expect("pool");
     let app = App::new(pool, Arc::new(FixedClock(at)));
+    let cpu_before = (process_cpu("self", false), postgres_cpu());
     let started = Instant::now();
     let reports = futures::future::join_all((0..workers).map(|_| {
         let app = app.clone();
@@ -134,6 +204,7 @@ async fn case(name: &str, claims: usize, due: usize, workers: usize, batch: i64,
     }))
     .await;
     let elapsed = started.elapsed();
+    let cpu_after = (process_cpu("self", false), postgres_cpu());
     let performed: u64 = reports.iter().map(|r| r.performed).sum();
     let blocked: u64 = reports.iter().map(|r| r.blocked).sum();
     let documents: u64 = reports.iter().map(|r| r.documents).sum();
@@ -145,6 +216,21 @@ async fn case(name: &str, claims: usize, due: usize, workers: usize, batch: i64,
     );
     assert_eq!(blocked, 0, "{reports:?}");
     let rate = performed as f64 / elapsed.as_secs_f64();
+    // CPU time per step is steadier than the rate on a shared machine: the pass's own, and
+    // PostgreSQL's (every process named postgres: backends, writers, checkpointer).
+    let per_step = |before: Duration, after: Duration| {
+        after.saturating_sub(before).as_secs_f64() * 1e6 / performed.max(1) as f64
+    };
+    println!(
+        "CPU per step: {:.0} µs in the pass, {:.0} µs in PostgreSQL",
+        per_step(cpu_before.0, cpu_after.0),
+        per_step(cpu_before.1, cpu_after.1)
+    );
+    // Closing the pool ends its backends, which report their table statistics as they exit.
+    drop(app);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (updates, hot) = claim_updates(db.url()).await;
+    println!("claims rows updated: {updates}, of which heap-only (HOT): {hot}");
     println!(
         "{name}: {claims} claims, {due} due, {workers} workers, batch {batch}: {performed} steps in {:.2} s = {rate:.0} due actions/s ({documents} letters, {tasks} tasks, {messages} messages; seeded in {:.1} s)",
         elapsed.as_secs_f64(),
