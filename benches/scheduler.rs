@@ -6,7 +6,10 @@
 //!   steps (a third each): e-mails rendered into the outbox, call tasks with their script, visit
 //!   tasks;
 //! - **with letters**: the due claims stand at warning letter 1 or 2: a PDF rendered, hashed
-//!   and stored for each.
+//!   and stored for each;
+//! - **mixed** (`CASES=mixed`, not run by default): the due claims spread evenly over the first
+//!   five steps of the B2B policy (e-mail, letter 1, call, letter 2, visit), as in a pass over
+//!   a book of claims at every stage: two steps in five render a letter.
 //!
 //! The 90,000 claims not due are there so the pass must find the due ones by index. Claims are
 //! seeded with SQL (one invoice each, no timeline: the pass continues a chain from the stored
@@ -21,6 +24,17 @@ use chrono::{TimeZone, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use recouvre::app::{App, Clock};
 use recouvre_test_db::TestDatabase;
+
+/// Which policy steps the due claims stand at.
+#[derive(Clone, Copy)]
+enum Mix {
+    /// E-mail, phone call, visit.
+    NoLetters,
+    /// Warning letters 1 and 2.
+    Letters,
+    /// The first five steps of the B2B policy in equal shares.
+    AllSteps,
+}
 
 struct FixedClock(chrono::DateTime<Utc>);
 
@@ -37,15 +51,15 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-async fn seed(url: &str, claims: usize, due: usize, letters: bool) {
+async fn seed(url: &str, claims: usize, due: usize, mix: Mix) {
     let mut conn = AsyncPgConnection::establish(url).await.expect("connect");
     let tenant = uuid::Uuid::now_v7();
     let creditor = uuid::Uuid::now_v7();
     // Steps of the B2B default: 0 e-mail, 1 letter 1, 2 call, 3 letter 2, 4 visit.
-    let step = if letters {
-        "CASE WHEN g % 2 = 0 THEN 1 ELSE 3 END"
-    } else {
-        "CASE g % 3 WHEN 0 THEN 0 WHEN 1 THEN 2 ELSE 4 END"
+    let step = match mix {
+        Mix::Letters => "CASE WHEN g % 2 = 0 THEN 1 ELSE 3 END",
+        Mix::NoLetters => "CASE g % 3 WHEN 0 THEN 0 WHEN 1 THEN 2 ELSE 4 END",
+        Mix::AllSteps => "g % 5",
     };
     let sql = format!(
         r#"
@@ -184,10 +198,10 @@ async fn claim_updates(url: &str) -> (i64, i64) {
     (counts.updates, counts.hot)
 }
 
-async fn case(name: &str, claims: usize, due: usize, workers: usize, batch: i64, letters: bool) {
+async fn case(name: &str, claims: usize, due: usize, workers: usize, batch: i64, mix: Mix) {
     let db = TestDatabase::new().await;
     let started = Instant::now();
-    seed(db.url(), claims, due, letters).await;
+    seed(db.url(), claims, due, mix).await;
     let seeded = started.elapsed();
     let at = Utc
         .with_ymd_and_hms(2026, 11, 23, 9, 0, 0)
@@ -255,8 +269,19 @@ fn main() {
     runtime.block_on(async {
         for c in cases.split(',') {
             match c.trim() {
-                "plain" => case("without letters", claims, due, workers, batch, false).await,
-                "letters" => case("with letters", claims, due, workers, batch, true).await,
+                "plain" => {
+                    case(
+                        "without letters",
+                        claims,
+                        due,
+                        workers,
+                        batch,
+                        Mix::NoLetters,
+                    )
+                    .await
+                }
+                "letters" => case("with letters", claims, due, workers, batch, Mix::Letters).await,
+                "mixed" => case("mixed steps", claims, due, workers, batch, Mix::AllSteps).await,
                 other => eprintln!("unknown case {other}"),
             }
         }

@@ -1525,6 +1525,27 @@ async fn collective_proceedings_stop_collection_and_ask_to_declare_every_claim()
     let debtor = business_debtor(&app).await;
     let first = create(&app, overdue_claim(&creditor.id, &debtor.id, "1800.00")).await;
     let second = create(&app, overdue_claim(&creditor.id, &debtor.id, "650.00")).await;
+    // A creditor in La Réunion has two months more to declare (C. com. R622-24).
+    let overseas = app
+        .creditors(&app.admin)
+        .create_creditor(pb::CreateCreditorRequest {
+            request_id: new_request_id(),
+            creditor: Some(pb::Creditor {
+                legal_name: "Comptoir de l'Océan Indien SARL".into(),
+                legal_representative: "Paul Hoarau, gérant".into(),
+                address: Some(pb::PostalAddress {
+                    address_lines: vec!["5 rue de Paris".into()],
+                    postal_code: "97400".into(),
+                    locality: "Saint-Denis".into(),
+                    region_code: "FR".into(),
+                }),
+                ..sample_creditor()
+            }),
+        })
+        .await
+        .expect("create creditor")
+        .into_inner();
+    let third = create(&app, overdue_claim(&overseas.id, &debtor.id, "420.00")).await;
     pass(&app, &operator).await;
     // A consumer's file is not collective proceedings, and the reverse.
     let wrong = record_proceedings(
@@ -1576,7 +1597,30 @@ async fn collective_proceedings_stop_collection_and_ask_to_declare_every_claim()
                 .expect("t")
         );
         assert_eq!(declare[0].assignee, "legal");
+        assert!(
+            declare[0].details.contains("15/01/2027") && !declare[0].details.contains("porté à"),
+            "{}",
+            declare[0].details
+        );
     }
+    let declare: Vec<pb::Task> = all_tasks(&app, &third.id)
+        .await
+        .into_iter()
+        .filter(|t| t.kind == pb::TaskKind::DeclareClaim as i32)
+        .collect();
+    assert_eq!(declare.len(), 1, "one declaration task per claim");
+    assert_eq!(
+        time_of(declare[0].due_time.as_ref().expect("due")),
+        // 08:00 in Paris, winter time.
+        Utc.with_ymd_and_hms(2027, 3, 15, 7, 0, 0)
+            .single()
+            .expect("t")
+    );
+    assert!(
+        declare[0].details.contains("15/03/2027") && declare[0].details.contains("porté à 4 mois"),
+        "{}",
+        declare[0].details
+    );
     // Nothing runs any more, and nobody can escalate.
     app.clock.advance_days(30);
     assert_eq!(pass(&app, &operator).await.steps_performed, 0);

@@ -896,6 +896,30 @@ async fn list_claims_filters_combine() {
         list(&app, before(utc(2100, 1, 1, 0, 0))).await,
         sorted(&[c1, c2])
     );
+    // The dispute resolved, c3 is scheduled again and listed with the others: the schedule
+    // follows the claim out of and back into the queue.
+    let resumed = app
+        .claims(&app.agent)
+        .resolve_dispute(resolve_dispute(c3))
+        .await
+        .expect("resolve")
+        .into_inner();
+    let resumed_at = resumed.next_action_time.expect("scheduled again");
+    assert_eq!(
+        list(&app, before(utc(2100, 1, 1, 0, 0))).await,
+        sorted(&[c1, c2, c3])
+    );
+    let resumed_at = DateTime::from_timestamp(resumed_at.seconds, 0).expect("time");
+    assert!(
+        !list(&app, before(resumed_at))
+            .await
+            .contains(&c3.to_string())
+    );
+    assert!(
+        list(&app, before(resumed_at + Duration::seconds(1)))
+            .await
+            .contains(&c3.to_string())
+    );
 
     // Bad filters.
     let claims = app.claims(&app.legal);

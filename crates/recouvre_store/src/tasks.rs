@@ -252,15 +252,23 @@ pub async fn watch_limitation(
 }
 
 /// Creates the task to declare each open claim on a debtor in collective proceedings, once per
-/// claim, due the morning of the declaration deadline (C. com. L622-24). `debtor`: only that
-/// debtor's claims (when the proceedings are recorded); `None`: all (the scheduler's pass,
-/// for claims created since). Returns how many were new.
+/// claim, due the morning of its creditor's declaration deadline: the BODACC publication + 2
+/// months, or + 4 months for a creditor who does not live in metropolitan France (C. com.
+/// L622-24, R622-24 al. 1; the rule is `recouvre_domain::proceedings::declaration_deadline`,
+/// its figures and the overseas postal codes bound from there; an address without a country
+/// counts as metropolitan, the shorter period being the safe side of a forclusion). `debtor`: only that debtor's
+/// claims (when the proceedings are recorded); `None`: all (the scheduler's pass, for claims
+/// created since). Returns how many were new.
 pub async fn ensure_declaration_tasks(
     conn: &mut Conn,
     debtor: Option<(TenantId, recouvre_domain::DebtorId)>,
     at: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    use diesel::sql_types::{Nullable, Timestamptz, Uuid as SqlUuid};
+    use diesel::sql_types::{Array, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    use recouvre_domain::proceedings::{
+        DECLARATION_MONTHS, DECLARATION_MONTHS_OUTSIDE_METROPOLITAN_FRANCE,
+        OVERSEAS_POSTAL_PREFIXES,
+    };
     Ok(diesel::sql_query(
         "INSERT INTO tasks (id, tenant_id, claim_id, kind, step_index, assignee, title, details, \
          due_at, status, version, created_at) \
@@ -271,11 +279,20 @@ pub async fn ensure_declaration_tasks(
          || (c.debtor_hold->>'court') || ', publiée au BODACC le ' \
          || to_char((c.debtor_hold->>'published_on')::date, 'DD/MM/YYYY') \
          || ' : déclarer la créance au mandataire judiciaire au plus tard le ' \
-         || to_char((c.debtor_hold->>'declaration_deadline')::date, 'DD/MM/YYYY') \
+         || to_char(d.deadline, 'DD/MM/YYYY') \
+         || CASE WHEN d.metropolitan THEN '' ELSE ' (délai porté à ' || $5 \
+         || ' mois, le créancier ne demeurant pas en France métropolitaine)' END \
          || ' (C. com. art. L622-24 et R622-24), sous peine de forclusion.', \
-         ((c.debtor_hold->>'declaration_deadline')::date + time '08:00') \
-         AT TIME ZONE 'Europe/Paris', 'open', 1, $3 \
+         (d.deadline + time '08:00') AT TIME ZONE 'Europe/Paris', 'open', 1, $3 \
          FROM claims c \
+         JOIN creditors cr ON cr.tenant_id = c.tenant_id AND cr.id = c.creditor_id \
+         CROSS JOIN LATERAL (SELECT coalesce(upper(cr.address->>'country'), 'FR') = 'FR' AND NOT EXISTS \
+         (SELECT 1 FROM unnest($6::text[]) p \
+         WHERE starts_with(trim(coalesce(cr.address->>'postal_code', '')), p)) AS metropolitan) m \
+         CROSS JOIN LATERAL (SELECT m.metropolitan, \
+         ((c.debtor_hold->>'published_on')::date \
+         + make_interval(months => CASE WHEN m.metropolitan THEN $4 ELSE $5 END))::date \
+         AS deadline) d \
          WHERE c.debtor_hold IS NOT NULL AND c.debtor_hold->>'kind' = 'insolvency' \
          AND c.state IN ('amicable', 'formal_notice', 'legal') \
          AND ($1::uuid IS NULL OR (c.tenant_id = $1 AND c.debtor_id = $2)) \
@@ -284,6 +301,9 @@ pub async fn ensure_declaration_tasks(
     .bind::<Nullable<SqlUuid>, _>(debtor.map(|(t, _)| t.0))
     .bind::<Nullable<SqlUuid>, _>(debtor.map(|(_, d)| d.0))
     .bind::<Timestamptz, _>(at)
+    .bind::<Int4, _>(DECLARATION_MONTHS as i32)
+    .bind::<Int4, _>(DECLARATION_MONTHS_OUTSIDE_METROPOLITAN_FRANCE as i32)
+    .bind::<Array<Text>, _>(OVERSEAS_POSTAL_PREFIXES.to_vec())
     .execute(conn)
     .await?)
 }
