@@ -1516,6 +1516,21 @@ fn insolvency() -> pb::DebtorProceedings {
     }
 }
 
+/// The claim's one task to declare it to the mandataire judiciaire.
+async fn declaration_task(app: &TestApp, claim_id: &str) -> pb::Task {
+    let mut declare: Vec<pb::Task> = all_tasks(app, claim_id)
+        .await
+        .into_iter()
+        .filter(|t| t.kind == pb::TaskKind::DeclareClaim as i32)
+        .collect();
+    assert_eq!(
+        declare.len(),
+        1,
+        "one declaration task per claim: {declare:?}"
+    );
+    declare.remove(0)
+}
+
 #[tokio::test]
 async fn collective_proceedings_stop_collection_and_ask_to_declare_every_claim() {
     let app = TestApp::spawn().await;
@@ -1584,42 +1599,33 @@ async fn collective_proceedings_stop_collection_and_ask_to_declare_every_claim()
             kinds.last().map(String::as_str),
             Some("debtor_proceedings_recorded")
         );
-        let declare: Vec<pb::Task> = all_tasks(&app, &claim.id)
-            .await
-            .into_iter()
-            .filter(|t| t.kind == pb::TaskKind::DeclareClaim as i32)
-            .collect();
-        assert_eq!(declare.len(), 1, "one declaration task per claim");
+        let declare = declaration_task(&app, &claim.id).await;
         assert_eq!(
-            time_of(declare[0].due_time.as_ref().expect("due")),
+            time_of(declare.due_time.as_ref().expect("due")),
+            // 08:00 in Paris, winter time.
             Utc.with_ymd_and_hms(2027, 1, 15, 7, 0, 0)
                 .single()
                 .expect("t")
         );
-        assert_eq!(declare[0].assignee, "legal");
+        assert_eq!(declare.assignee, "legal");
         assert!(
-            declare[0].details.contains("15/01/2027") && !declare[0].details.contains("porté à"),
+            declare.details.contains("15/01/2027") && !declare.details.contains("porté à"),
             "{}",
-            declare[0].details
+            declare.details
         );
     }
-    let declare: Vec<pb::Task> = all_tasks(&app, &third.id)
-        .await
-        .into_iter()
-        .filter(|t| t.kind == pb::TaskKind::DeclareClaim as i32)
-        .collect();
-    assert_eq!(declare.len(), 1, "one declaration task per claim");
+    let declare = declaration_task(&app, &third.id).await;
     assert_eq!(
-        time_of(declare[0].due_time.as_ref().expect("due")),
-        // 08:00 in Paris, winter time.
+        time_of(declare.due_time.as_ref().expect("due")),
         Utc.with_ymd_and_hms(2027, 3, 15, 7, 0, 0)
             .single()
             .expect("t")
     );
+    assert_eq!(declare.assignee, "legal");
     assert!(
-        declare[0].details.contains("15/03/2027") && declare[0].details.contains("porté à 4 mois"),
+        declare.details.contains("15/03/2027") && declare.details.contains("porté à 4 mois"),
         "{}",
-        declare[0].details
+        declare.details
     );
     // Nothing runs any more, and nobody can escalate.
     app.clock.advance_days(30);
