@@ -565,27 +565,17 @@ pub async fn lock_due_claims(
     only: Option<&[Uuid]>,
     locked: &mut Vec<Uuid>,
 ) -> Result<Vec<(TenantId, Claim)>, StoreError> {
+    let due = claims::table
+        .filter(claims::next_action_at.le(as_of))
+        .order(claims::next_action_at)
+        .limit(limit)
+        .select(ClaimRow::as_select())
+        .for_update()
+        .skip_locked();
     let rows = match only {
-        None => {
-            claims::table
-                .filter(claims::next_action_at.le(as_of))
-                .order(claims::next_action_at)
-                .limit(limit)
-                .select(ClaimRow::as_select())
-                .for_update()
-                .skip_locked()
-                .load::<ClaimRow>(conn)
-                .await?
-        }
+        None => due.load::<ClaimRow>(conn).await?,
         Some(ids) => {
-            claims::table
-                .filter(claims::next_action_at.le(as_of))
-                .filter(claims::id.eq_any(ids))
-                .order(claims::next_action_at)
-                .limit(limit)
-                .select(ClaimRow::as_select())
-                .for_update()
-                .skip_locked()
+            due.filter(claims::id.eq_any(ids))
                 .load::<ClaimRow>(conn)
                 .await?
         }
