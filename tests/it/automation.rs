@@ -1540,27 +1540,42 @@ async fn collective_proceedings_stop_collection_and_ask_to_declare_every_claim()
     let debtor = business_debtor(&app).await;
     let first = create(&app, overdue_claim(&creditor.id, &debtor.id, "1800.00")).await;
     let second = create(&app, overdue_claim(&creditor.id, &debtor.id, "650.00")).await;
-    // A creditor in La Réunion has two months more to declare (C. com. R622-24).
-    let overseas = app
-        .creditors(&app.admin)
-        .create_creditor(pb::CreateCreditorRequest {
-            request_id: new_request_id(),
-            creditor: Some(pb::Creditor {
-                legal_name: "Comptoir de l'Océan Indien SARL".into(),
-                legal_representative: "Paul Hoarau, gérant".into(),
-                address: Some(pb::PostalAddress {
-                    address_lines: vec!["5 rue de Paris".into()],
-                    postal_code: "97400".into(),
-                    locality: "Saint-Denis".into(),
-                    region_code: "FR".into(),
-                }),
-                ..sample_creditor()
+    // Creditors in La Réunion and in Belgium have two months more to declare (C. com.
+    // R622-24: those who do not live in metropolitan France).
+    let creditor_at = |name: &str, postal_code: &str, locality: &str, region_code: &str| {
+        let mut creditors = app.creditors(&app.admin);
+        let creditor = pb::Creditor {
+            legal_name: name.into(),
+            legal_representative: "Paul Hoarau, gérant".into(),
+            address: Some(pb::PostalAddress {
+                address_lines: vec!["5 rue de Paris".into()],
+                postal_code: postal_code.into(),
+                locality: locality.into(),
+                region_code: region_code.into(),
             }),
-        })
-        .await
-        .expect("create creditor")
-        .into_inner();
+            ..sample_creditor()
+        };
+        async move {
+            creditors
+                .create_creditor(pb::CreateCreditorRequest {
+                    request_id: new_request_id(),
+                    creditor: Some(creditor),
+                })
+                .await
+                .expect("create creditor")
+                .into_inner()
+        }
+    };
+    let overseas = creditor_at(
+        "Comptoir de l'Océan Indien SARL",
+        "97400",
+        "Saint-Denis",
+        "FR",
+    )
+    .await;
+    let abroad = creditor_at("Négoce Wallon SPRL", "4000", "Liège", "BE").await;
     let third = create(&app, overdue_claim(&overseas.id, &debtor.id, "420.00")).await;
+    let fourth = create(&app, overdue_claim(&abroad.id, &debtor.id, "310.00")).await;
     pass(&app, &operator).await;
     // A consumer's file is not collective proceedings, and the reverse.
     let wrong = record_proceedings(
@@ -1614,19 +1629,21 @@ async fn collective_proceedings_stop_collection_and_ask_to_declare_every_claim()
             declare.details
         );
     }
-    let declare = declaration_task(&app, &third.id).await;
-    assert_eq!(
-        time_of(declare.due_time.as_ref().expect("due")),
-        Utc.with_ymd_and_hms(2027, 3, 15, 7, 0, 0)
-            .single()
-            .expect("t")
-    );
-    assert_eq!(declare.assignee, "legal");
-    assert!(
-        declare.details.contains("15/03/2027") && declare.details.contains("porté à 4 mois"),
-        "{}",
-        declare.details
-    );
+    for claim in [&third, &fourth] {
+        let declare = declaration_task(&app, &claim.id).await;
+        assert_eq!(
+            time_of(declare.due_time.as_ref().expect("due")),
+            Utc.with_ymd_and_hms(2027, 3, 15, 7, 0, 0)
+                .single()
+                .expect("t")
+        );
+        assert_eq!(declare.assignee, "legal");
+        assert!(
+            declare.details.contains("15/03/2027") && declare.details.contains("porté à 4 mois"),
+            "{}",
+            declare.details
+        );
+    }
     // Nothing runs any more, and nobody can escalate.
     app.clock.advance_days(30);
     assert_eq!(pass(&app, &operator).await.steps_performed, 0);

@@ -17,34 +17,11 @@ pub const DECLARATION_MONTHS: u32 = 2;
 pub const DECLARATION_MONTHS_OUTSIDE_METROPOLITAN_FRANCE: u32 = 4;
 
 /// Postal-code prefixes of France outside the metropolitan territory: the overseas
-/// departments and collectivities (971–978, 986–988).
+/// departments and collectivities (971–978, 986–988). A creditor lives in metropolitan France
+/// when its address is in France (country FR, or none given: the shorter period is the safe
+/// side of a forclusion) outside these codes. The rule is applied where the declaration tasks
+/// are created, in bulk (`recouvre_store::tasks::ensure_declaration_tasks`).
 pub const OVERSEAS_POSTAL_PREFIXES: [&str; 2] = ["97", "98"];
-
-/// Whether a creditor whose address is in `country` (ISO 3166-1 alpha-2) at `postal_code`
-/// lives in metropolitan France (Corsica included), for R622-24's longer declaration period.
-pub fn in_metropolitan_france(country: &str, postal_code: &str) -> bool {
-    country.eq_ignore_ascii_case("FR")
-        && !OVERSEAS_POSTAL_PREFIXES
-            .iter()
-            .any(|prefix| postal_code.trim().starts_with(prefix))
-}
-
-/// The declaration deadline for a creditor: `published_on` plus two months, or four when the
-/// creditor does not live in metropolitan France (C. com. R622-24 al. 1). A month added to
-/// the 31st ends on the month's last day.
-pub fn declaration_deadline(
-    published_on: NaiveDate,
-    creditor_in_metropolitan_france: bool,
-) -> NaiveDate {
-    let months = if creditor_in_metropolitan_france {
-        DECLARATION_MONTHS
-    } else {
-        DECLARATION_MONTHS_OUTSIDE_METROPOLITAN_FRANCE
-    };
-    published_on
-        .checked_add_months(Months::new(months))
-        .unwrap_or(published_on)
-}
 
 /// Which collective proceedings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +133,9 @@ impl DebtorProceedings {
                         "is required, at most 200 characters",
                     ));
                 }
-                let deadline = declaration_deadline(published_on, true);
+                let deadline = published_on
+                    .checked_add_months(Months::new(DECLARATION_MONTHS))
+                    .unwrap_or(published_on);
                 DebtorProceedings::Insolvency {
                     kind,
                     opened_on,
@@ -283,37 +262,5 @@ pub fn from_payload(v: &serde_json::Value) -> Option<DebtorProceedings> {
             commission: text("commission")?,
         }),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("date")
-    }
-
-    #[test]
-    fn metropolitan_france_is_fr_outside_the_overseas_postal_codes() {
-        assert!(in_metropolitan_france("FR", "69002"));
-        assert!(
-            in_metropolitan_france("fr", "20000"),
-            "Corsica is metropolitan"
-        );
-        assert!(!in_metropolitan_france("FR", "97400"), "La Réunion");
-        assert!(!in_metropolitan_france("FR", " 97110"), "Guadeloupe");
-        assert!(!in_metropolitan_france("FR", "98800"), "Nouvelle-Calédonie");
-        assert!(!in_metropolitan_france("BE", "1000"));
-        assert!(!in_metropolitan_france("MC", "98000"));
-    }
-
-    #[test]
-    fn declaration_deadline_is_two_months_or_four_outside_metropolitan_france() {
-        assert_eq!(declaration_deadline(d(2026, 11, 15), true), d(2027, 1, 15));
-        assert_eq!(declaration_deadline(d(2026, 11, 15), false), d(2027, 3, 15));
-        // The month's last day when the same day does not exist.
-        assert_eq!(declaration_deadline(d(2026, 12, 31), true), d(2027, 2, 28));
-        assert_eq!(declaration_deadline(d(2026, 10, 31), false), d(2027, 2, 28));
     }
 }

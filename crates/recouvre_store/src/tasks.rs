@@ -254,9 +254,8 @@ pub async fn watch_limitation(
 /// Creates the task to declare each open claim on a debtor in collective proceedings, once per
 /// claim, due the morning of its creditor's declaration deadline: the BODACC publication + 2
 /// months, or + 4 months for a creditor who does not live in metropolitan France (C. com.
-/// L622-24, R622-24 al. 1; the rule is `recouvre_domain::proceedings::declaration_deadline`,
-/// its figures and the overseas postal codes bound from there; an address without a country
-/// counts as metropolitan, the shorter period being the safe side of a forclusion). `debtor`: only that debtor's
+/// L622-24, R622-24 al. 1; the periods and the overseas postal codes are bound from
+/// `recouvre_domain::proceedings`, where the rule is described). `debtor`: only that debtor's
 /// claims (when the proceedings are recorded); `None`: all (the scheduler's pass, for claims
 /// created since). Returns how many were new.
 pub async fn ensure_declaration_tasks(
@@ -280,17 +279,16 @@ pub async fn ensure_declaration_tasks(
          || to_char((c.debtor_hold->>'published_on')::date, 'DD/MM/YYYY') \
          || ' : déclarer la créance au mandataire judiciaire au plus tard le ' \
          || to_char(d.deadline, 'DD/MM/YYYY') \
-         || CASE WHEN d.metropolitan THEN '' ELSE ' (délai porté à ' || $5 \
+         || CASE WHEN m.metropolitan THEN '' ELSE ' (délai porté à ' || $5 \
          || ' mois, le créancier ne demeurant pas en France métropolitaine)' END \
          || ' (C. com. art. L622-24 et R622-24), sous peine de forclusion.', \
          (d.deadline + time '08:00') AT TIME ZONE 'Europe/Paris', 'open', 1, $3 \
          FROM claims c \
          JOIN creditors cr ON cr.tenant_id = c.tenant_id AND cr.id = c.creditor_id \
-         CROSS JOIN LATERAL (SELECT coalesce(upper(cr.address->>'country'), 'FR') = 'FR' AND NOT EXISTS \
-         (SELECT 1 FROM unnest($6::text[]) p \
+         CROSS JOIN LATERAL (SELECT coalesce(upper(cr.address->>'country'), 'FR') = 'FR' \
+         AND NOT EXISTS (SELECT 1 FROM unnest($6::text[]) p \
          WHERE starts_with(trim(coalesce(cr.address->>'postal_code', '')), p)) AS metropolitan) m \
-         CROSS JOIN LATERAL (SELECT m.metropolitan, \
-         ((c.debtor_hold->>'published_on')::date \
+         CROSS JOIN LATERAL (SELECT ((c.debtor_hold->>'published_on')::date \
          + make_interval(months => CASE WHEN m.metropolitan THEN $4 ELSE $5 END))::date \
          AS deadline) d \
          WHERE c.debtor_hold IS NOT NULL AND c.debtor_hold->>'kind' = 'insolvency' \
