@@ -36,6 +36,10 @@ enum Mix {
     AllSteps,
 }
 
+/// The allocator the server runs with (`src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct FixedClock(chrono::DateTime<Utc>);
 
 impl Clock for FixedClock {

@@ -16,6 +16,11 @@ use recouvre_domain::{Role, TenantId, TenantKind};
 use recouvre_store::access::{Tenant, insert_tenant, list_tenants};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than the system allocator: rendering a letter allocates a great deal, on
+/// several threads at once (BENCHMARKS.md, scheduler).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()

@@ -34,6 +34,10 @@ use recouvre_docs::{
     DocumentData, DocumentKind, Language, render_pdf, render_text, sample, sample_with_pages,
 };
 
+/// The allocator the server runs with (`src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const WARM_UP: usize = 3;
 
 fn n() -> usize {

@@ -28,7 +28,9 @@
 //!   turns out longer is compiled again without the assumption, so "page X / Y" is right on
 //!   every page. Which path a document takes depends only on its inputs, so the bytes stay
 //!   reproducible;
-//! - the caches are evicted every few renders, not after each.
+//! - the caches are evicted every few renders, not after each;
+//! - every font subset starts with the glyphs of [`SUBSET_BASE_TEXT`], so that letters embed
+//!   the same subsets and the PDF writer's work on the fonts is done once per process.
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -98,6 +100,10 @@ const FONT_FILES: [&[u8]; 6] = [
     include_bytes!("../../../fonts/DejaVuSansMono.ttf"),
 ];
 
+/// The PDF writer and the revision of our patch to it (`crates/krilla/recouvre.patch`): part
+/// of every template version, since a change of either changes the bytes.
+const PDF_WRITER: &str = "krilla-0.8.2+recouvre.1";
+
 /// What every render shares: the standard library, the fonts, the parsed built-in sources.
 struct Shared {
     library: LazyHash<Library>,
@@ -125,18 +131,34 @@ fn short_hash(parts: &[&str]) -> String {
     hex::encode(h.finalize())[..12].to_owned()
 }
 
+/// The characters whose glyphs every embedded font subset includes, whether a document uses
+/// them or not: French and English text, figures and the punctuation of amounts and dates.
+///
+/// So that letters embed the same subset of each font whatever their data, and the font's
+/// subsetting, measuring and compression are done once per process rather than once per
+/// letter (our krilla patch, `crates/krilla/README.recouvre.md`). A glyph outside this text
+/// is added to the subset as usual, for that document.
+const SUBSET_BASE_TEXT: &str = concat!(
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+    "\u{A0}\u{202F}«»°§·×€‘’“”–—…→",
+    "àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ",
+);
+
 static SHARED: LazyLock<Shared> = LazyLock::new(|| {
+    krilla::text::set_subset_base_text(SUBSET_BASE_TEXT);
     let fonts: Vec<Font> = FONT_FILES
         .iter()
         .flat_map(|data| Font::iter(Bytes::new(*data)))
         .collect();
-    // What else decides the bytes: the fonts and the Typst release.
+    // What else decides the bytes: the fonts, the Typst release, the PDF writer and the
+    // glyphs every font subset includes.
     let mut fonts_hash = Sha256::new();
     for data in FONT_FILES {
         fonts_hash.update(data);
     }
+    fonts_hash.update(SUBSET_BASE_TEXT.as_bytes());
     let renderer = format!(
-        "{}+{}",
+        "{}+{}+{PDF_WRITER}",
         hex::encode(fonts_hash.finalize()),
         typst::utils::version().raw()
     );

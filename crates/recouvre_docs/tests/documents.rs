@@ -391,6 +391,59 @@ fn every_pdf_kind_renders_byte_identical_twice_in_both_languages() {
     }
 }
 
+/// The embedded fonts' names, `ABCDEF+Font` (the six letters name the subset).
+fn font_subsets(pdf: &[u8]) -> Vec<String> {
+    let raw = String::from_utf8_lossy(pdf);
+    let mut names: Vec<String> = raw
+        .split("/BaseFont/")
+        .skip(1)
+        .filter_map(|rest| rest.split(['/', ' ', '>', '\n']).next())
+        .filter(|name| !name.ends_with("-Identity-H"))
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Letters for different debtors embed the same subset of each font, whatever their names,
+/// amounts and dates, as long as their text stays within French and English text: the PDF
+/// writer's work on the fonts is then done once per process, not once per letter. A name
+/// with a letter outside that text still prints and reads back right.
+#[test]
+fn letters_for_different_debtors_embed_the_same_font_subsets() {
+    let kind = DocumentKind::WarningLetter1;
+    let letter = |name: &str, amount: &str, date: &str| {
+        let mut data = sample(kind, Language::Fr);
+        data.debtor.as_mut().expect("debtor").name = name.to_owned();
+        data.claim.as_mut().expect("claim").total_balance = amount.to_owned();
+        data.document_date = date.to_owned();
+        render_pdf(kind, Language::Fr, &data).expect("rendered")
+    };
+    let a = letter("Boulangerie Martin", "3850.40", "2026-03-02");
+    let b = letter("Œuvres & Vins d'Yquem — Zoé Kübler", "17.09", "2026-11-27");
+    let subsets = font_subsets(&a.bytes);
+    assert_eq!(subsets.len(), 4, "{subsets:?}");
+    assert_eq!(subsets, font_subsets(&b.bytes));
+    assert_ne!(a.bytes, b.bytes);
+
+    let c = letter("Łukasz Żółć", "3850.40", "2026-03-02");
+    assert_ne!(
+        font_subsets(&c.bytes),
+        subsets,
+        "Ł is outside the base text"
+    );
+    assert_mentions(&text_of(&c.bytes), &["Łukasz Żółć", "3 850,40 €"]);
+    assert_mentions(
+        &text_of(&b.bytes),
+        &[
+            "Œuvres & Vins d'Yquem — Zoé Kübler",
+            "17,09 €",
+            "27 novembre 2026",
+        ],
+    );
+}
+
 #[test]
 fn data_are_never_interpreted_as_markup() {
     let mut data = sample(DocumentKind::WarningLetter1, Language::Fr);
