@@ -152,14 +152,14 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         .collect();
     // What else decides the bytes: the fonts, the Typst release, the PDF writer and the
     // glyphs every font subset includes.
-    let mut fonts_hash = Sha256::new();
+    let mut renderer_hash = Sha256::new();
     for data in FONT_FILES {
-        fonts_hash.update(data);
+        renderer_hash.update(data);
     }
-    fonts_hash.update(SUBSET_BASE_TEXT.as_bytes());
+    renderer_hash.update(SUBSET_BASE_TEXT.as_bytes());
     let renderer = format!(
         "{}+{}+{PDF_WRITER}",
-        hex::encode(fonts_hash.finalize()),
+        hex::encode(renderer_hash.finalize()),
         typst::utils::version().raw()
     );
     let builtin = DocumentKind::PDF
